@@ -1,0 +1,3 @@
+from custode.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""The typed shape of the provider, its staff, plans, customers and contacts.
+
+The same specs validate a config file, an API request and a form, and are what
+``custode export`` prints back.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Literal
+
+import holidays
+from pydantic import EmailStr, Field, field_validator
+
+from custode.assets.kinds import AssetKind
+from custode.lib.notify_targets import NotifyTarget
+from custode.lib.types import Duration, Key, Language, Spec
+
+Service = Literal[
+    "monitoring",
+    "asset_management",
+    "patch_management",
+    "backup_verification",
+    "warranty_management",
+    "monthly_report",
+    "evening_weekend_support",
+    "status_page",
+]
+
+_DAYS = "mon|tue|wed|thu|fri|sat|sun"
+_SPAN = rf"(?:{_DAYS})(?:-(?:{_DAYS}))? (?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-4]):[0-5]\d"
+_HOURS = re.compile(rf"^(24/7|{_SPAN}(?:, ?{_SPAN})*)$")
+SLA_CLASSES = {kind.value for kind in AssetKind} | {"default"}
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries())
+
+
+class ContactBlock(Spec):
+    phone: str = Field(min_length=3, max_length=40)
+    email: EmailStr
+    url: str | None = None
+
+
+class StatusPage(Spec):
+    slug: Key
+    title: str = Field(min_length=1, max_length=200)
+
+
+class ProviderSpec(Spec):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = "UTC"
+    language: Language = "en"
+    contact: ContactBlock
+    status_page: StatusPage | None = None
+    update_every: Duration = 1800
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        import zoneinfo
+
+        if value not in zoneinfo.available_timezones():
+            raise ValueError("must be a time zone name like Europe/Rome")
+        return value
+
+
+class StaffSpec(Spec):
+    username: Key
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    on_call: bool = False
+    language: Language | None = None
+    notify: list[NotifyTarget] = []
+
+
+class PlanSpec(Spec):
+    id: Key
+    support_hours: str = "24/7"
+    holidays: str | None = None
+    first_response: dict[str, Duration] = {}
+    resolution: dict[str, Duration] = {}
+    monthly_hours: float | None = Field(default=None, ge=0)
+    includes: list[Service] = []
+
+    @field_validator("support_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        if not _HOURS.match(value.strip().lower()):
+            raise ValueError('must be "24/7" or days and hours like "mon-fri 09:00-18:00"')
+        return value.strip().lower()
+
+    @field_validator("holidays")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and value.upper() not in _countries():
+            raise ValueError("must be a country code with a public holiday calendar, like IT, ES or GB")
+        return value and value.upper()
+
+    @field_validator("first_response", "resolution")
+    @classmethod
+    def _classes(cls, value: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(value) - SLA_CLASSES)
+        if unknown:
+            raise ValueError(
+                f"unknown asset class {unknown[0]!r}; use 'default' or one of: "
+                + ", ".join(sorted(SLA_CLASSES - {"default"}))
+            )
+        return value
+
+
+class ContactSpec(Spec):
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    language: Language | None = None
+    notify: list[NotifyTarget] = ["email"]
+
+
+class CustomerFields(Spec):
+    id: Key
+    name: str = Field(min_length=1, max_length=200)
+    plan: Key | None = None
+    language: Language = "en"

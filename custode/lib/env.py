@@ -1,0 +1,98 @@
+"""Reading settings from the environment, refusing values that cannot be meant.
+
+A typo such as ``CUSTODE_DEBUG=ture`` must stop the program with a message, not
+silently turn into a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+
+class SettingError(Exception):
+    """An environment variable holds a value Custode cannot use."""
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingError(f"{name}={value!r}: must be true or false")
+
+
+def env_secret(name: str) -> str | None:
+    """The value of NAME, or the contents of the file named by NAME_FILE."""
+    if name in os.environ:
+        return os.environ[name]
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return Path(path).read_text().strip()
+    return None
+
+
+def secret_key(data_dir: Path) -> str:
+    """CUSTODE_SECRET_KEY, or a key generated once into the data dir and kept there."""
+    key = env_secret("CUSTODE_SECRET_KEY")
+    if key:
+        return key
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def database(url: str | None, data_dir: Path) -> dict:
+    """A Django DATABASES entry from CUSTODE_DATABASE_URL, SQLite in the data dir when unset."""
+    if not url:
+        return sqlite(data_dir / "custode.sqlite3")
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        return sqlite(Path(unquote(parts.path)))
+    if parts.scheme in ("postgres", "postgresql"):
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "custode",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
+        }
+    raise SettingError(
+        f"CUSTODE_DATABASE_URL={url!r}: scheme must be postgresql:// or sqlite:///"
+    )
+
+
+def sqlite(path: Path) -> dict:
+    """SQLite in WAL mode so the web process reads while the engine writes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        },
+    }
+
+
+def listen(value: str) -> tuple[str, int]:
+    """CUSTODE_LISTEN as (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingError(f"CUSTODE_LISTEN={value!r}: must be host:port, like 127.0.0.1:8000")
+    return host.strip("[]") or "127.0.0.1", int(port)

@@ -1,0 +1,106 @@
+"""Django settings, all read from CUSTODE_* environment variables (see README, "Settings")."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from custode.lib import env
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("CUSTODE_DATA_DIR", "data")).resolve()
+
+SECRET_KEY = env.secret_key(DATA_DIR)
+DEBUG = env.env_bool("CUSTODE_DEBUG")
+BASE_URL = os.environ.get("CUSTODE_BASE_URL", "").rstrip("/")
+LISTEN = env.listen(os.environ.get("CUSTODE_LISTEN", "127.0.0.1:8000"))
+SMTP_URL = os.environ.get("CUSTODE_SMTP_URL", "")
+
+ALLOWED_HOSTS = ["*"]
+if BASE_URL:
+    CSRF_TRUSTED_ORIGINS = [BASE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "custode.directory",
+    "custode.assets",
+    "custode.monitors",
+    "custode.backups",
+    "custode.maintenance",
+    "custode.config",
+    "custode.accounts",
+    "custode.api",
+    "custode.web",
+    "custode.engine",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "custode.accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "custode.urls"
+ASGI_APPLICATION = "custode.asgi.application"
+WSGI_APPLICATION = "custode.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.database(os.environ.get("CUSTODE_DATABASE_URL"), DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+# Every text a customer or a technician reads exists in these three languages.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("it", "Italiano"), ("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Served from the apps' folders by WhiteNoise: no collectstatic step on a fresh machine.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CUSTODE_LOG_LEVEL", "INFO")},
+}
