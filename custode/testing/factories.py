@@ -1,0 +1,74 @@
+"""Small factories that build a test's world in the database, one object per call.
+
+Every argument has a sensible default so a test names only what matters to it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from django.contrib.auth import get_user_model
+
+from custode.assets.models import Asset
+from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
+from custode.monitors.models import Monitor
+
+_seq = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def provider(**fields) -> Provider:
+    defaults = dict(name="Rete Sicura", timezone="Europe/Rome", language="it", contact_phone="+39 0521 000000",
+                    contact_email="assistenza@retesicura.example", status_slug="stato", configured=True)
+    Provider.objects.update_or_create(pk=1, defaults={**defaults, **fields})
+    return Provider.get()
+
+
+def plan(key: str | None = None, **fields) -> Plan:
+    return Plan.objects.create(key=key or f"plan-{_n()}", **fields)
+
+
+def customer(key: str | None = None, **fields) -> Customer:
+    n = _n()
+    fields.setdefault("name", f"Customer {n}")
+    fields.setdefault("language", "en")
+    return Customer.objects.create(key=key or f"customer-{n}", **fields)
+
+
+def contact(customer: Customer, **fields) -> Contact:
+    n = _n()
+    fields.setdefault("name", f"Contact {n}")
+    fields.setdefault("email", f"contact{n}@example.com")
+    fields.setdefault("notify", ["email"])
+    return Contact.objects.create(customer=customer, **fields)
+
+
+def asset(key: str | None = None, *, customer: Customer | None = None, **fields) -> Asset:
+    n = _n()
+    fields.setdefault("kind", "website")
+    fields.setdefault("name", f"asset-{n}.example")
+    return Asset.objects.create(key=key or f"asset-{n}", customer=customer, **fields)
+
+
+def monitor(key: str | None = None, *, asset: Asset | None = None, **fields) -> Monitor:
+    n = _n()
+    fields.setdefault("type", "http")
+    fields.setdefault("interval", 60)
+    if fields["type"] == "http":
+        fields.setdefault("spec", {"url": f"https://site{n}.example/"})
+    return Monitor.objects.create(key=key or f"monitor-{n}", asset=asset or globals()["asset"](), **fields)
+
+
+def staff(username: str | None = None, *, password: str = "correct horse battery", superuser: bool = False,
+          **profile):
+    """A staff user with a profile; ``password`` lets a test log in."""
+    User = get_user_model()
+    username = username or f"tech{_n()}"
+    user = User.objects.create_user(username=username, password=password, email=f"{username}@example.com",
+                                    is_staff=True, is_superuser=superuser)
+    profile.setdefault("name", username.title())
+    StaffProfile.objects.create(user=user, **profile)
+    return user
