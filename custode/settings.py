@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "custode.api",
     "custode.web",
     "custode.engine",
+    "custode.server",
 ]
 
 MIDDLEWARE = [

@@ -68,9 +68,9 @@ def _serialize_duration(seconds: float) -> str:
 
 Key = Annotated[str, BeforeValidator(_key)]
 # Whole seconds, at least one: intervals, grace periods, SLA targets.
-Duration = Annotated[int, BeforeValidator(_duration(1, False)), PlainSerializer(_serialize_duration)]
+Duration = Annotated[int, BeforeValidator(_duration(1, False)), PlainSerializer(_serialize_duration, when_used="json")]
 # Fractions allowed: timeouts and latency limits.
-ShortDuration = Annotated[float, BeforeValidator(_duration(0.001, True)), PlainSerializer(_serialize_duration)]
+ShortDuration = Annotated[float, BeforeValidator(_duration(0.001, True)), PlainSerializer(_serialize_duration, when_used="json")]
 
 
 def _date(value: Any) -> dt.date:
@@ -97,8 +97,8 @@ def _datetime(value: Any) -> dt.datetime:
     raise _error("datetime", "must be a date and time like 2026-12-01T22:00:00+01:00")
 
 
-Date = Annotated[dt.date, BeforeValidator(_date), PlainSerializer(lambda d: d.isoformat())]
-DateTime = Annotated[dt.datetime, BeforeValidator(_datetime), PlainSerializer(lambda d: d.isoformat())]
+Date = Annotated[dt.date, BeforeValidator(_date), PlainSerializer(lambda d: d.isoformat(), when_used="json")]
+DateTime = Annotated[dt.datetime, BeforeValidator(_datetime), PlainSerializer(lambda d: d.isoformat(), when_used="json")]
 
 
 def _host(value: Any) -> str:

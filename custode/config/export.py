@@ -1,0 +1,79 @@
+"""The database as a config file that applies back with no changes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from custode.assets.models import Asset
+from custode.assets.services import asset_spec
+from custode.backups.models import BackupJob
+from custode.backups.services import backup_spec
+from custode.config.schema import AssetEntry, ConfigFile, CustomerEntry, PlanTerms
+from custode.directory.models import Contact, Customer, Plan, StaffProfile
+from custode.directory.services import contact_spec, customer_spec, plan_spec, provider_spec, staff_spec
+from custode.maintenance.models import MaintenanceWindow
+from custode.maintenance.services import maintenance_spec
+from custode.monitors.models import Monitor
+from custode.monitors.services import monitor_spec_of
+
+
+def export_config() -> ConfigFile:
+    provider = provider_spec()
+    tz = ZoneInfo(provider.timezone) if provider else None
+    return ConfigFile(
+        provider=provider,
+        staff=[staff_spec(p) for p in StaffProfile.objects.select_related("user").order_by("id")],
+        plans={p.key: PlanTerms(**plan_spec(p).model_dump(mode="json")) for p in Plan.objects.order_by("id")},
+        customers=_customers(),
+        infrastructure=_assets()[None],
+        maintenance=[
+            maintenance_spec(w, sorted(a.key for a in w.assets.all()), tz=tz)
+            for w in MaintenanceWindow.objects.prefetch_related("assets").order_by("id")
+        ],
+    )
+
+
+def export_yaml() -> str:
+    data = export_config().model_dump(mode="json", exclude_defaults=True)
+    for customer in data.get("customers", []):
+        _type_first(customer.get("assets", []))
+    _type_first(data.get("infrastructure", []))
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+
+
+def _customers() -> list[CustomerEntry]:
+    contacts = defaultdict(list)
+    for contact in Contact.objects.order_by("id"):
+        contacts[contact.customer_id].append(contact_spec(contact))
+    assets = _assets()
+    return [
+        CustomerEntry(**customer_spec(c).model_dump(mode="json"), contacts=contacts[c.id], assets=assets[c.id])
+        for c in Customer.objects.select_related("plan").order_by("id")
+    ]
+
+
+def _assets() -> dict[int | None, list[AssetEntry]]:
+    """Every asset with its monitors and backups, by owning customer id (None: infrastructure)."""
+    monitors, backups, depends = defaultdict(list), defaultdict(list), defaultdict(list)
+    for monitor in Monitor.objects.order_by("id"):
+        monitors[monitor.asset_id].append(monitor_spec_of(monitor))
+    for job in BackupJob.objects.order_by("id"):
+        backups[job.asset_id].append(backup_spec(job))
+    for src, dst in Asset.depends_on.through.objects.values_list("from_asset_id", "to_asset__key"):
+        depends[src].append(dst)
+    by_owner: dict[int | None, list[AssetEntry]] = defaultdict(list)
+    for asset in Asset.objects.order_by("id"):
+        fields = asset_spec(asset, sorted(depends[asset.id])).model_dump(mode="json")
+        by_owner[asset.customer_id].append(AssetEntry(**fields, monitors=monitors[asset.id], backups=backups[asset.id]))
+    return by_owner
+
+
+def _type_first(assets: list[dict]) -> None:
+    """Write each monitor as `id`, `type`, then the rest, the order people read it in."""
+    for asset in assets:
+        asset["monitors"] = [{"id": m["id"], "type": m["type"], **m} for m in asset.get("monitors", [])]
+        if not asset["monitors"]:
+            del asset["monitors"]

@@ -1,0 +1,10 @@
+from django.core.management.base import BaseCommand
+
+from custode.config.export import export_yaml
+
+
+class Command(BaseCommand):
+    help = "Print the current configuration as YAML that `custode apply` takes back with no changes."
+
+    def handle(self, *args, **options):
+        self.stdout.write(export_yaml(), ending="")

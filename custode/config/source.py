@@ -1,0 +1,106 @@
+"""Reading a YAML config file while remembering the line of every key and list item.
+
+Errors found later (by the schema or by a service) name a field path such as
+``customers[0].assets[1].monitors[0].interval``; ``Source.line`` turns it back into a line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    message: str
+
+
+class ConfigErrors(Exception):
+    """Everything wrong with a file, each problem with its line and field path."""
+
+    def __init__(self, filename: str, problems: list[tuple[int | None, str, str]]):
+        self.filename = filename
+        self.problems = problems
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        out = []
+        for line, where, message in self.problems:
+            place = f"{self.filename}:{line}" if line else self.filename
+            out.append(f"{place} {where}: {message}" if where else f"{place}: {message}")
+        return out
+
+
+def path_text(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+@dataclass
+class Source:
+    filename: str
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def line(self, path: Path) -> int | None:
+        """The line of PATH, or of its nearest ancestor the file has."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.lines:
+                return self.lines[path[:end]]
+        return None
+
+    def errors(self, problems: list[Problem]) -> ConfigErrors:
+        ordered = sorted(problems, key=lambda p: (self.line(p.path) or 0, path_text(p.path)))
+        return ConfigErrors(self.filename, [(self.line(p.path), path_text(p.path), p.message) for p in ordered])
+
+
+def load(text: str, filename: str) -> Source:
+    """Parse TEXT; ConfigErrors for a syntax error or a key written twice in one mapping."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        source = Source(filename, None, {(): 1})
+        problems: list[Problem] = []
+        if node is not None:
+            source.data = _build(loader, node, (), source.lines, problems)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 1 if mark else None
+        reason = getattr(e, "problem", None) or str(e)
+        raise ConfigErrors(filename, [(line, "", f"not valid YAML: {reason}")]) from None
+    finally:
+        loader.dispose()
+    if problems:
+        raise source.errors(problems)
+    return source
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict, problems: list[Problem]) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            child = path + (key,)
+            if key in out:
+                problems.append(Problem(child, f"{key!r} is written twice in the same mapping"))
+            lines[child] = key_node.start_mark.line + 1
+            out[key] = _build(loader, value_node, child, lines, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            items.append(_build(loader, item, path + (i,), lines, problems))
+        return items
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:
+        return node.value  # e.g. 2027-13-45 looks like a date but is none: the schema says why

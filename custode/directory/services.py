@@ -1,0 +1,180 @@
+"""Writes and reads of the provider, staff, plans, customers and contacts.
+
+The config applier, the API and the UI call these; nothing else writes these models.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import ProtectedError
+
+from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
+from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec, ProviderSpec, StaffSpec
+from custode.lib.changes import Change, InUse, Invalid, NotFound, save_fields
+
+
+def provider_save(*, spec: ProviderSpec) -> Change:
+    page = spec.status_page
+    values = dict(
+        name=spec.name,
+        timezone=spec.timezone,
+        language=spec.language,
+        contact_phone=spec.contact.phone,
+        contact_email=spec.contact.email,
+        contact_url=spec.contact.url,
+        status_slug=page.slug if page else "",
+        status_title=page.title if page else "",
+        update_every=spec.update_every,
+        configured=True,
+    )
+    provider = Provider.get()
+    change = save_fields(provider, values, kind="provider", key="provider")
+    if "configured" in change.fields:  # the row existed with defaults; for the user it is new
+        return Change("provider", "provider", "created", change.fields)
+    return change
+
+
+def provider_spec() -> ProviderSpec | None:
+    provider = Provider.objects.filter(pk=1, configured=True).first()
+    if provider is None:
+        return None
+    return ProviderSpec.model_validate(
+        {
+            "name": provider.name,
+            "timezone": provider.timezone,
+            "language": provider.language,
+            "contact": {"phone": provider.contact_phone, "email": provider.contact_email, "url": provider.contact_url},
+            "status_page": {"slug": provider.status_slug, "title": provider.status_title}
+            if provider.status_slug
+            else None,
+            "update_every": f"{provider.update_every}s",
+        }
+    )
+
+
+def staff_save(*, spec: StaffSpec) -> Change:
+    User = get_user_model()
+    user = User.objects.filter(username=spec.username).first()
+    if user is None:
+        user = User(username=spec.username, is_staff=True)
+        user.set_unusable_password()
+    email = save_fields(user, {"email": spec.email or ""}, kind="staff", key=spec.username)
+    profile = StaffProfile.objects.filter(user=user).first() or StaffProfile(user=user)
+    values = dict(name=spec.name, phone=spec.phone, on_call=spec.on_call, language=spec.language, notify=spec.notify)
+    return email.merge(save_fields(profile, values, kind="staff", key=spec.username))
+
+
+def staff_spec(profile: StaffProfile) -> StaffSpec:
+    return StaffSpec(
+        username=profile.user.username,
+        name=profile.name,
+        email=profile.user.email or None,
+        phone=profile.phone,
+        on_call=profile.on_call,
+        language=profile.language,
+        notify=profile.notify,
+    )
+
+
+def staff_delete(*, username: str) -> Change:
+    """Remove a technician's profile; their login goes too unless they are an administrator."""
+    profile = StaffProfile.objects.select_related("user").filter(user__username=username).first()
+    if profile is None:
+        raise NotFound("staff", username)
+    user = profile.user
+    profile.delete()
+    if not user.is_superuser:
+        user.delete()
+    return Change("staff", username, "removed")
+
+
+def plan_save(*, spec: PlanSpec) -> Change:
+    plan = Plan.objects.filter(key=spec.id).first() or Plan(key=spec.id)
+    values = spec.model_dump(mode="python", exclude={"id"})
+    return save_fields(plan, values, kind="plan", key=spec.id)
+
+
+def plan_spec(plan: Plan) -> PlanSpec:
+    return PlanSpec.model_validate(
+        {
+            "id": plan.key,
+            "support_hours": plan.support_hours,
+            "holidays": plan.holidays,
+            "first_response": {k: f"{v}s" for k, v in plan.first_response.items()},
+            "resolution": {k: f"{v}s" for k, v in plan.resolution.items()},
+            "monthly_hours": plan.monthly_hours,
+            "includes": plan.includes,
+        }
+    )
+
+
+def plan_delete(*, key: str) -> Change:
+    plan = Plan.objects.filter(key=key).first()
+    if plan is None:
+        raise NotFound("plan", key)
+    try:
+        plan.delete()
+    except ProtectedError:
+        users = ", ".join(sorted(plan.customers.values_list("key", flat=True)))
+        raise InUse(f"plan {key!r} is used by customers: {users}") from None
+    return Change("plan", key, "removed")
+
+
+def _plan_id(key: str | None) -> int | None:
+    if key is None:
+        return None
+    plan_id = Plan.objects.filter(key=key).values_list("id", flat=True).first()
+    if plan_id is None:
+        known = ", ".join(Plan.objects.order_by("key").values_list("key", flat=True)) or "none yet"
+        raise Invalid("plan", f"unknown plan {key!r}; known plans: {known}")
+    return plan_id
+
+
+def customer_save(*, spec: CustomerFields) -> Change:
+    customer = Customer.objects.filter(key=spec.id).first() or Customer(key=spec.id)
+    values = dict(name=spec.name, plan_id=_plan_id(spec.plan), language=spec.language)
+    return save_fields(customer, values, kind="customer", key=spec.id)
+
+
+def customer_spec(customer: Customer) -> CustomerFields:
+    return CustomerFields(
+        id=customer.key, name=customer.name, plan=customer.plan.key if customer.plan else None, language=customer.language
+    )
+
+
+def customer_delete(*, key: str) -> Change:
+    """Remove a customer with their contacts, assets and monitors."""
+    deleted, _ = Customer.objects.filter(key=key).delete()
+    if not deleted:
+        raise NotFound("customer", key)
+    return Change("customer", key, "removed")
+
+
+def customer_get(key: str) -> Customer:
+    customer = Customer.objects.select_related("plan").filter(key=key).first()
+    if customer is None:
+        raise NotFound("customer", key)
+    return customer
+
+
+def contact_save(*, customer: str, spec: ContactSpec, contact: Contact | None = None) -> Change:
+    """Save a contact of CUSTOMER; without CONTACT the contact is found by name."""
+    owner = customer_get(customer)
+    if contact is None:
+        contact = Contact.objects.filter(customer=owner, name=spec.name).first() or Contact(customer=owner)
+    elif Contact.objects.filter(customer=owner, name=spec.name).exclude(pk=contact.pk).exists():
+        raise Invalid("name", f"customer {customer!r} already has a contact named {spec.name!r}")
+    values = dict(customer=owner, **spec.model_dump(mode="python"))
+    return save_fields(contact, values, kind="contact", key=f"{customer}/{spec.name}")
+
+
+def contact_spec(contact: Contact) -> ContactSpec:
+    return ContactSpec(
+        name=contact.name, email=contact.email, phone=contact.phone, language=contact.language, notify=contact.notify
+    )
+
+
+def contact_delete(*, contact: Contact) -> Change:
+    key = f"{contact.customer.key}/{contact.name}"
+    contact.delete()
+    return Change("contact", key, "removed")
