@@ -1,3 +1,20 @@
+"""API v1 at /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Custode API", version="1", urls_namespace="api")
+from custode.api import errors
+from custode.api.auth import TokenAuth
+from custode.api.crud import router_for
+from custode.api.resources import RESOURCES
+
+api = NinjaAPI(
+    title="Custode API",
+    version="1",
+    description="Customers, contacts, assets, monitors, maintenance windows and plans of a managed-service "
+    "provider. Authenticate with `Authorization: Bearer <token>` (`custode token create USERNAME [--write]`).",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+errors.install(api)
+for resource in RESOURCES:
+    api.add_router(f"/{resource.name}", router_for(resource))

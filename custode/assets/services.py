@@ -7,7 +7,7 @@ from collections import defaultdict
 from custode.assets.models import Asset
 from custode.assets.specs import AssetFields
 from custode.directory.services import customer_get
-from custode.lib.changes import Change, Invalid, NotFound, save_fields
+from custode.lib.changes import Change, Invalid, NotFound, reference, save_fields
 
 
 def asset_get(key: str) -> Asset:
@@ -23,7 +23,7 @@ def asset_save(*, spec: AssetFields, customer: str | None, dependencies: bool = 
     With ``dependencies=False`` the ``depends_on`` list is left for ``asset_set_dependencies``,
     so a file can name assets that appear further down.
     """
-    owner = customer_get(customer) if customer is not None else None
+    owner = reference(customer_get, customer, "customer") if customer is not None else None
     asset = Asset.objects.filter(key=spec.id).first() or Asset(key=spec.id)
     values = spec.model_dump(mode="python", include=set(AssetFields.model_fields) - {"id", "depends_on"})
     change = save_fields(asset, {"customer": owner, **values}, kind="asset", key=spec.id)

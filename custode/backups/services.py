@@ -5,12 +5,12 @@ from __future__ import annotations
 from custode.assets.services import asset_get
 from custode.backups.models import BackupJob
 from custode.backups.specs import BackupSpec
-from custode.lib.changes import Change, NotFound, save_fields
+from custode.lib.changes import Change, NotFound, reference, save_fields
 
 
 def backup_save(*, asset: str, spec: BackupSpec) -> Change:
     job = BackupJob.objects.filter(key=spec.id).first() or BackupJob(key=spec.id)
-    values = dict(asset=asset_get(asset), **spec.model_dump(mode="python", exclude={"id"}))
+    values = dict(asset=reference(asset_get, asset, "asset"), **spec.model_dump(mode="python", exclude={"id"}))
     return save_fields(job, values, kind="backup", key=spec.id)
 
 

@@ -10,7 +10,7 @@ from django.db.models import ProtectedError
 
 from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
 from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec, ProviderSpec, StaffSpec
-from custode.lib.changes import Change, InUse, Invalid, NotFound, save_fields
+from custode.lib.changes import Change, InUse, Invalid, NotFound, reference, save_fields
 
 
 def provider_save(*, spec: ProviderSpec) -> Change:
@@ -159,7 +159,7 @@ def customer_get(key: str) -> Customer:
 
 def contact_save(*, customer: str, spec: ContactSpec, contact: Contact | None = None) -> Change:
     """Save a contact of CUSTOMER; without CONTACT the contact is found by name."""
-    owner = customer_get(customer)
+    owner = reference(customer_get, customer, "customer")
     if contact is None:
         contact = Contact.objects.filter(customer=owner, name=spec.name).first() or Contact(customer=owner)
     elif Contact.objects.filter(customer=owner, name=spec.name).exclude(pk=contact.pk).exists():

@@ -8,6 +8,7 @@ the exact line (config) or field path (API).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Literal
 
 from django.db import models
@@ -64,3 +65,11 @@ def save_fields(instance: models.Model, values: dict[str, Any], *, kind: str, ke
         return Change(kind, key, "updated", tuple(changed))
     return Change(kind, key, "unchanged")
 
+
+
+def reference(get: Callable[[str], Any], key: str, field: str) -> Any:
+    """GET(KEY) for a key a request names in FIELD: a missing object is the request's error, not a 404."""
+    try:
+        return get(key)
+    except NotFound as e:
+        raise Invalid(field, f"unknown {e.kind} {key!r}") from None

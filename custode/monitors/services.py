@@ -6,7 +6,7 @@ from typing import Any
 
 from custode.assets.services import asset_get
 from custode.lib import durations
-from custode.lib.changes import Change, NotFound, save_fields
+from custode.lib.changes import Change, NotFound, reference, save_fields
 from custode.monitors.models import Monitor
 from custode.monitors.specs import COMMON_FIELDS, monitor_spec
 
@@ -20,7 +20,7 @@ def monitor_get(key: str) -> Monitor:
 
 def monitor_save(*, asset: str, spec: Any) -> Change:
     """Create or update a monitor on ASSET from a spec of any check type."""
-    owner = asset_get(asset)
+    owner = reference(asset_get, asset, "asset")
     monitor = Monitor.objects.filter(key=spec.id).first() or Monitor(key=spec.id)
     values = dict(
         asset=owner,

@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from custode.accounts.services import token_create
+from custode.lib.changes import NotFound
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a staff user; it is printed once."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a token")
+        create.add_argument("username")
+        create.add_argument("--write", action="store_true", help="allow changes (default: read-only)")
+        create.add_argument("--name", default="api", help="what the token is for")
+
+    def handle(self, *args, action, username, write, name, **options):
+        try:
+            token, secret = token_create(username=username, name=name, can_write=write)
+        except NotFound:
+            raise CommandError(f"no active user {username!r}; create one with `custode createadmin`") from None
+        scope = "read-write" if token.can_write else "read-only"
+        self.stdout.write(f"{secret}\n")
+        self.stderr.write(f"{scope} token {token.name!r} for {username}; it will not be shown again.")

@@ -1,0 +1,172 @@
+"""What the API exposes, one descriptor per resource; ``crud.py`` turns each into routes.
+
+A descriptor only says how to find, show and write its objects, always through the
+apps' services, so the API shares every rule with the config applier and the UI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Union
+
+from django.conf import settings
+from django.db.models import Model, QuerySet
+from pydantic import Field, TypeAdapter, create_model
+
+from custode.assets.models import Asset
+from custode.assets.services import asset_delete, asset_save, asset_spec
+from custode.assets.specs import AssetFields
+from custode.directory.models import Contact, Customer, Plan
+from custode.directory.services import (
+    contact_delete,
+    contact_save,
+    contact_spec,
+    customer_delete,
+    customer_save,
+    customer_spec,
+    plan_delete,
+    plan_save,
+    plan_spec,
+)
+from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec
+from custode.lib.changes import Change
+from custode.lib.types import Key
+from custode.maintenance.models import MaintenanceWindow
+from custode.maintenance.services import maintenance_delete, maintenance_save, maintenance_spec
+from custode.maintenance.specs import MaintenanceSpec
+from custode.monitors.models import Monitor
+from custode.monitors.services import monitor_delete, monitor_save, monitor_spec_of
+from custode.monitors.specs import MONITOR_CLASSES, monitor_spec
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    kind: str
+    body: Any
+    queryset: Callable[[], QuerySet]
+    body_of: Callable[[Any], Any]
+    save: Callable[[Any, Any], Change]
+    delete: Callable[[Any], Change]
+    extra: Callable[[Any], dict] = lambda obj: {}
+    filters: dict[str, str] = field(default_factory=dict)
+    lookup: str = "key"
+    exists: Callable[[Any], bool] | None = None
+
+    def key_of(self, body: Any) -> Any:
+        return getattr(body, "id", None)
+
+    def body_dict(self, obj: Model) -> dict:
+        return self.body_of(obj).model_dump(mode="json")
+
+    def out(self, obj: Model) -> dict:
+        return {**self.body_dict(obj), **self.extra(obj)}
+
+
+class ContactIn(ContactSpec):
+    customer: Key
+
+
+class AssetIn(AssetFields):
+    customer: Key | None = Field(default=None, description="the owning customer; empty for the provider's infrastructure")
+
+
+MONITOR_INPUTS = tuple(
+    create_model(f"{cls.__name__.removesuffix('Spec')}MonitorIn", __base__=cls, asset=(Key, ...)) for cls in MONITOR_CLASSES
+)
+MonitorIn = Annotated[Union[MONITOR_INPUTS], Field(discriminator="type")]  # type: ignore[valid-type]
+
+_monitor_in: TypeAdapter[Any] = TypeAdapter(MonitorIn)
+
+
+def _monitor_state(monitor: Monitor) -> dict:
+    state = {
+        "customer": monitor.asset.customer.key if monitor.asset.customer else None,
+        "state": monitor.state,
+        "state_since": monitor.state_since,
+        "last_check_at": monitor.last_check_at,
+        "last_latency_ms": monitor.last_latency_ms,
+        "last_reason": monitor.last_reason,
+    }
+    if monitor.type == "push":
+        state["ping_url"] = f"{settings.BASE_URL}/ping/{monitor.push_token}"
+    return state
+
+
+RESOURCES = [
+    Resource(
+        name="plans",
+        kind="plan",
+        body=PlanSpec,
+        queryset=lambda: Plan.objects.order_by("key"),
+        body_of=plan_spec,
+        save=lambda body, obj: plan_save(spec=body),
+        delete=lambda obj: plan_delete(key=obj.key),
+    ),
+    Resource(
+        name="customers",
+        kind="customer",
+        body=CustomerFields,
+        queryset=lambda: Customer.objects.select_related("plan").order_by("name", "key"),
+        body_of=customer_spec,
+        save=lambda body, obj: customer_save(spec=body),
+        delete=lambda obj: customer_delete(key=obj.key),
+        filters={"plan": "plan__key", "language": "language", "q": "name__icontains"},
+    ),
+    Resource(
+        name="contacts",
+        kind="contact",
+        body=ContactIn,
+        queryset=lambda: Contact.objects.select_related("customer").order_by("customer__key", "id"),
+        body_of=lambda obj: ContactIn(**contact_spec(obj).model_dump(), customer=obj.customer.key),
+        save=lambda body, obj: contact_save(
+            customer=body.customer, spec=ContactSpec(**body.model_dump(exclude={"customer"})), contact=obj
+        ),
+        delete=lambda obj: contact_delete(contact=obj),
+        extra=lambda obj: {"id": obj.pk},
+        filters={"customer": "customer__key"},
+        lookup="pk",
+        exists=lambda body: Contact.objects.filter(customer__key=body.customer, name=body.name).exists(),
+    ),
+    Resource(
+        name="assets",
+        kind="asset",
+        body=AssetIn,
+        queryset=lambda: Asset.objects.select_related("customer").prefetch_related("depends_on").order_by("key"),
+        body_of=lambda obj: AssetIn(
+            **asset_spec(obj, sorted(a.key for a in obj.depends_on.all())).model_dump(mode="json"),
+            customer=obj.customer.key if obj.customer else None,
+        ),
+        save=lambda body, obj: asset_save(
+            spec=AssetFields.model_validate(body.model_dump(mode="json", exclude={"customer"})), customer=body.customer
+        ),
+        delete=lambda obj: asset_delete(key=obj.key),
+        filters={"customer": "customer__key", "kind": "kind", "infrastructure": "customer__isnull"},
+    ),
+    Resource(
+        name="monitors",
+        kind="monitor",
+        body=MonitorIn,
+        queryset=lambda: Monitor.objects.select_related("asset__customer").order_by("key"),
+        body_of=lambda obj: _monitor_in.validate_python(
+            {**monitor_spec_of(obj).model_dump(mode="json"), "asset": obj.asset.key}
+        ),
+        save=lambda body, obj: monitor_save(
+            asset=body.asset, spec=monitor_spec.validate_python(body.model_dump(mode="json", exclude={"asset"}))
+        ),
+        delete=lambda obj: monitor_delete(key=obj.key),
+        extra=_monitor_state,
+        filters={"asset": "asset__key", "customer": "asset__customer__key", "state": "state", "type": "type"},
+    ),
+    Resource(
+        name="maintenance",
+        kind="maintenance",
+        body=MaintenanceSpec,
+        queryset=lambda: MaintenanceWindow.objects.prefetch_related("assets").order_by("start", "key"),
+        body_of=lambda obj: maintenance_spec(obj, sorted(a.key for a in obj.assets.all())),
+        save=lambda body, obj: maintenance_save(spec=body),
+        delete=lambda obj: maintenance_delete(key=obj.key),
+        filters={"asset": "assets__key"},
+    ),
+]
