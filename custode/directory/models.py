@@ -75,7 +75,7 @@ class Customer(models.Model):
     key = models.SlugField(max_length=63, unique=True)
     name = models.CharField(max_length=200)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="customers", null=True, blank=True)
-    language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, default="en")
+    language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True, null=True)
     status_token = models.CharField(max_length=64, unique=True, default=_status_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -125,4 +125,4 @@ class CustomerFields(Spec):
     id: Key
     name: str = Field(min_length=1, max_length=200)
     plan: Key | None = None
-    language: Language = "en"
+    language: Language | None = Field(default=None, description="empty: the provider's language")

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.SlugField(max_length=63, unique=True)),
                 ('name', models.CharField(max_length=200)),
-                ('language', models.CharField(choices=[('it', 'it'), ('en', 'en'), ('es', 'es')], default='en', max_length=2)),
+                ('language', models.CharField(blank=True, choices=[('it', 'it'), ('en', 'en'), ('es', 'es')], max_length=2, null=True)),
                 ('status_token', models.CharField(default=custode.directory.models._status_token, editable=False, max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('plan', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='customers', to='directory.plan')),

@@ -1,0 +1,54 @@
+"""Settings refuse values that cannot be meant, and the schema matches the models."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from custode.lib import durations, env
+
+
+@pytest.mark.parametrize("value", ["ture", "2", "yes please"])
+def test_a_boolean_setting_refuses_anything_but_true_or_false(monkeypatch, value):
+    monkeypatch.setenv("CUSTODE_DEBUG", value)
+    with pytest.raises(env.SettingError, match="CUSTODE_DEBUG"):
+        env.env_bool("CUSTODE_DEBUG")
+
+
+def test_listen_address_must_be_host_and_port():
+    assert env.listen("0.0.0.0:9000") == ("0.0.0.0", 9000)
+    assert env.listen("[::1]:8000") == ("::1", 8000)
+    for bad in ("8000", "localhost:http", "host:70000"):
+        with pytest.raises(env.SettingError, match="CUSTODE_LISTEN"):
+            env.listen(bad)
+
+
+def test_database_url_picks_postgresql_or_sqlite_and_refuses_others(tmp_path):
+    pg = env.database("postgresql://custode:s%40cret@db.example:5433/custode", tmp_path)
+    assert (pg["ENGINE"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
+        "django.db.backends.postgresql", "custode", "s@cret", "db.example", "5433", "custode")
+    assert env.database(None, tmp_path)["NAME"] == str(tmp_path / "custode.sqlite3")
+    with pytest.raises(env.SettingError, match="postgresql:// or sqlite:///"):
+        env.database("mysql://root@localhost/custode", tmp_path)
+
+
+def test_secret_key_is_generated_once_into_the_data_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("CUSTODE_SECRET_KEY", raising=False)
+    first = env.secret_key(tmp_path)
+    assert len(first) > 40 and env.secret_key(tmp_path) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(("seconds", "text"), [(30, "30s"), (60, "1m"), (5400, "90m"), (86400, "1d"), (0.5, "500ms")])
+def test_durations_are_written_back_in_their_shortest_exact_form(seconds, text):
+    assert durations.format(seconds) == text
+    assert durations.parse(text) == seconds
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
