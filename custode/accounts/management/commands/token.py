@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from custode.accounts.services import token_create
 from custode.lib.changes import NotFound
+from custode.lib.database import require_migrated
 
 
 class Command(BaseCommand):
@@ -15,6 +16,7 @@ class Command(BaseCommand):
         create.add_argument("--name", default="api", help="what the token is for")
 
     def handle(self, *args, action, username, write, name, **options):
+        require_migrated()
         try:
             token, secret = token_create(username=username, name=name, can_write=write)
         except NotFound:

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from custode.config.apply import apply_file
 from custode.config.report import print_report
 from custode.config.source import ConfigErrors
+from custode.lib.database import require_migrated
 
 
 class Command(BaseCommand):
@@ -14,6 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--prune", action="store_true", help="remove objects that are not in the file")
 
     def handle(self, *args, file, dry_run, prune, **options):
+        require_migrated()
         try:
             report = apply_file(file, prune=prune, dry_run=dry_run)
         except ConfigErrors as e:
