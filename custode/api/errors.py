@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from custode.api.auth import ReadOnlyToken
 from custode.lib.changes import InUse, Invalid, NotFound
+from custode.lib.messages import friendly
 from custode.monitors.specs import MONITOR_TYPES
 
 
@@ -20,7 +21,7 @@ class AlreadyExists(Exception):
 
 def field_errors(errors: list[dict[str, Any]], prefix: tuple = ("body",)) -> list[dict[str, Any]]:
     """Pydantic errors as {loc, msg, type}, the loc starting at the request part ("body", "query")."""
-    return [{"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]} for e in errors]
+    return [{"loc": [*prefix, *e["loc"]], "msg": friendly(e), "type": e["type"]} for e in errors]
 
 
 def install(api: NinjaAPI) -> None:
@@ -29,7 +30,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def _ninja_validation(request, exc):
-        return answer(request, 422, [{**e, "loc": _field_path(list(e["loc"]))} for e in exc.errors])
+        errors = [{"loc": _field_path(list(e["loc"])), "msg": friendly(e), "type": e["type"]} for e in exc.errors]
+        return answer(request, 422, errors)
 
     @api.exception_handler(ValidationError)
     def _validation(request, exc):

@@ -12,7 +12,8 @@ from custode.config.source import Path, Problem, Source
 from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec, ProviderSpec, StaffSpec
 from custode.lib.types import Key, Spec
 from custode.maintenance.specs import MaintenanceSpec
-from custode.monitors.specs import MONITOR_TYPES, MonitorSpec
+from custode.lib.messages import friendly
+from custode.monitors.specs import MonitorSpec
 
 
 class PlanTerms(PlanSpec):
@@ -75,21 +76,9 @@ def _problem(error: dict[str, Any], data: Any) -> Problem:
 
 
 def _message(error: dict[str, Any]) -> str:
-    kind, msg = error["type"], error["msg"]
-    if kind == "missing":
-        return "is required"
-    if kind == "extra_forbidden":
-        return "unknown key (check its spelling and indentation)"
-    if kind == "union_tag_invalid":
-        return f"unknown monitor type {error['ctx']['tag']!r}; known types: {', '.join(MONITOR_TYPES)}"
-    if kind == "union_tag_not_found":
-        return f"needs a type, one of: {', '.join(MONITOR_TYPES)}"
-    if kind == "model_type" and error["loc"] == ():
+    if error["type"] == "model_type" and error["loc"] == ():
         return "the file must be a mapping with keys " + ", ".join(ConfigFile.model_fields)
-    for prefix in ("Value error, ", "Input should be "):
-        if msg.startswith(prefix):
-            return ("must be " if prefix.startswith("Input") else "") + msg[len(prefix):]
-    return msg
+    return friendly(error)
 
 
 def duplicates(doc: ConfigFile) -> list[Problem]:

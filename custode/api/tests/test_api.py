@@ -115,6 +115,8 @@ def test_monitor_with_bad_spec_is_422_with_the_field_path(write_client):
     assert response.status_code == 422
     locs = [e["loc"] for e in response.json()["detail"]]
     assert sorted(locs) == [["body", "interval"], ["body", "url"]]
+    messages = {e["loc"][-1]: e["msg"] for e in response.json()["detail"]}
+    assert messages["interval"] == "must be a duration like 30s, 5m, 2h"  # the same words as `custode apply`
 
 
 def test_monitor_on_an_unknown_asset_is_422_naming_the_asset(write_client):
