@@ -1,0 +1,20 @@
+"""Which function checks which monitor type. ``push`` is missing on purpose: nobody is called, the
+monitored machine calls us, and the engine judges its silence."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from importlib import import_module
+from typing import Any
+
+from custode.checks.result import Result
+
+ACTIVE_TYPES = ("http", "tls", "tcp", "ping", "dns", "mysql", "postgres", "redis", "smtp")
+
+CheckFunction = Callable[[Any], Awaitable[Result]]
+
+
+def check_for(monitor_type: str) -> CheckFunction:
+    if monitor_type not in ACTIVE_TYPES:
+        raise KeyError(f"no active check for monitor type {monitor_type!r}")
+    return import_module(f"custode.checks.{monitor_type}").check
