@@ -1,6 +1,12 @@
+"""ASGI entry point: heartbeat pings are answered before Django, everything else by Django."""
+
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custode.settings")
-application = get_asgi_application()
+django_application = get_asgi_application()
+
+from custode.results.pings import PingApp  # noqa: E402  (needs Django set up)
+
+application = PingApp(django_application)

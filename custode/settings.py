@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "custode.accounts",
     "custode.api",
     "custode.web",
+    "custode.results",
     "custode.engine",
     "custode.server",
 ]

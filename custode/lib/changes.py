@@ -61,7 +61,9 @@ def save_fields(instance: models.Model, values: dict[str, Any], *, kind: str, ke
     for name in changed:
         setattr(instance, name, values[name])
     if changed:
-        instance.save(update_fields=changed)
+        # auto_now fields (updated_at) are only written when named; the engine's reload watches them
+        stamps = [f.name for f in instance._meta.concrete_fields if getattr(f, "auto_now", False)]
+        instance.save(update_fields=changed + stamps)
         return Change(kind, key, "updated", tuple(changed))
     return Change(kind, key, "unchanged")
 

@@ -37,6 +37,8 @@ class Monitor(models.Model):
     last_check_at = models.DateTimeField(blank=True, null=True)
     last_latency_ms = models.FloatField(blank=True, null=True)
     last_reason = models.CharField(max_length=500, blank=True)
+    last_ping_at = models.DateTimeField(blank=True, null=True)
+    last_ping_kind = models.CharField(max_length=8, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,0 +1,259 @@
+"""The check engine: the one process that does scheduled network I/O (DESIGN.md, "Shape").
+
+Every monitor runs at a stable offset within its interval, so load is even. Checks run as
+asyncio tasks under a bound on concurrency; results are judged in memory (``runtime.judge``)
+and written in batches by one database thread (``store``) at most about a second later.
+Config changes are picked up by polling a cheap fingerprint of the monitors table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import heapq
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any
+
+from django.db import close_old_connections
+
+from custode.checks import push
+from custode.checks.errors import reason_for
+from custode.checks.registry import check_for
+from custode.checks.result import Result
+from custode.engine import store
+from custode.engine.runtime import MonitorRuntime, judge
+from custode.engine.stats import Stats
+from custode.lib import durations
+from custode.monitors.models import State
+from custode.monitors.services import monitor_spec_of
+
+log = logging.getLogger("custode.engine")
+PUSH_PERIOD = 10.0
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Engine:
+    def __init__(self, *, concurrency: int = 2000, flush_every: float = 1.0, reload_every: float = 2.0,
+                 stats_every: float = 10.0, retention: float = 14 * 86400, emit: Callable[[str], None] = print):
+        self.monitors: dict[int, MonitorRuntime] = {}
+        self.heap: list[tuple[float, int, int, int]] = []
+        self.seq = itertools.count()
+        self.batch = store.Batch()
+        self.concurrency = concurrency
+        self.flush_every, self.reload_every, self.stats_every = flush_every, reload_every, stats_every
+        self.retention = retention
+        self.stats = Stats(emit)
+        self.stopping = asyncio.Event()
+        self.wake = asyncio.Event()
+        self.in_flight: set[asyncio.Task] = set()
+        self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-db")
+        self.fingerprint: tuple | None = None
+        self.seen_changes: dt.datetime | None = None
+        self.seen_pings: dt.datetime | None = None
+
+    async def run(self) -> None:
+        self.sem = asyncio.Semaphore(self.concurrency)
+        await self.reload()
+        loops = [self._schedule(), self._every(self.flush_every, self.flush), self._every(self.reload_every, self.reload),
+                 self._every(self.stats_every, self._stats), self._every(3600, self.prune)]
+        tasks = [asyncio.create_task(c) for c in loops]
+        await self.stopping.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._drain()
+        self.db.shutdown(wait=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+    # -- the database thread ------------------------------------------------------------------
+
+    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.db, partial(_in_db_thread, fn, *args))
+
+    # -- loading monitors ---------------------------------------------------------------------
+
+    async def reload(self) -> None:
+        fingerprint = await self._db(store.fingerprint)
+        if fingerprint != self.fingerprint:
+            self.fingerprint = fingerprint
+            rows = await self._db(store.load_monitors, self.seen_changes)
+            if self.monitors:
+                await self._forget_removed()
+            for row in rows:
+                self._install(row)
+                self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
+        await self._mark_maintenance()
+        await self._read_pings()
+
+    async def _forget_removed(self) -> None:
+        ids = await self._db(store.monitor_ids)
+        for gone in set(self.monitors) - ids:
+            del self.monitors[gone]
+
+    def _install(self, row: Any) -> None:
+        old = self.monitors.get(row.id)
+        if old is not None and old.updated_at == row.updated_at:
+            return
+        try:
+            spec = monitor_spec_of(row)
+        except Exception as e:  # a row edited by hand into something invalid: skip it, loudly
+            log.error("monitor %s has an invalid spec, not checked: %s", row.key, e)
+            self.monitors.pop(row.id, None)
+            return
+        rt = MonitorRuntime(id=row.id, key=row.key, type=row.type, interval=row.interval, retries=row.retries,
+                            timeout=row.timeout, spec=spec, asset_id=row.asset_id, state=row.state,
+                            updated_at=row.updated_at, last_ping_at=row.last_ping_at,
+                            last_ping_kind=row.last_ping_kind)
+        if old is not None:
+            rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
+        self.monitors[row.id] = rt
+        if row.paused:
+            self._record_state(rt, State.PAUSED, "paused")
+            return
+        period = min(rt.interval, PUSH_PERIOD) if rt.type == "push" else rt.interval
+        now = time.monotonic()
+        rt.due = now + (rt.offset() % period if old is None else 0.0)
+        self._push(rt)
+
+    async def _mark_maintenance(self) -> None:
+        assets = await self._db(store.assets_in_maintenance, utcnow())
+        for rt in self.monitors.values():
+            rt.in_maintenance = rt.asset_id in assets
+
+    async def _read_pings(self) -> None:
+        for monitor_id, at, kind in await self._db(store.pings_since, self.seen_pings):
+            rt = self.monitors.get(monitor_id)
+            if rt is not None:
+                rt.last_ping_at, rt.last_ping_kind = at, kind
+            self.seen_pings = max(self.seen_pings or at, at)
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def _push(self, rt: MonitorRuntime) -> None:
+        heapq.heappush(self.heap, (rt.due, next(self.seq), rt.id, rt.generation))
+        self.wake.set()
+
+    async def _schedule(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            while self.heap and self.heap[0][0] <= now:
+                due, _, monitor_id, generation = heapq.heappop(self.heap)
+                rt = self.monitors.get(monitor_id)
+                if rt is None or rt.generation != generation:
+                    continue
+                task = loop.create_task(self._run(rt, due))
+                self.in_flight.add(task)
+                task.add_done_callback(self.in_flight.discard)
+            self.wake.clear()
+            delay = min(self.heap[0][0] - time.monotonic(), 0.5) if self.heap else 0.5
+            if delay > 0:
+                try:
+                    await asyncio.wait_for(self.wake.wait(), delay)
+                except TimeoutError:
+                    pass
+            else:
+                await asyncio.sleep(0)
+
+    async def _run(self, rt: MonitorRuntime, due: float) -> None:
+        async with self.sem:
+            self.stats.started(time.monotonic() - due)
+            result = await self._execute(rt)
+        if self.monitors.get(rt.id) is not rt:
+            return  # edited or removed while the check ran: the new version has its own schedule
+        retry = False
+        if result is not None:
+            retry = self._judge(rt, result)
+        period = min(rt.interval, PUSH_PERIOD) if rt.type == "push" else rt.interval
+        now = time.monotonic()
+        rt.due = now + rt.retry_delay() if retry else max(due + period, now + period * 0.5)
+        if not self.stopping.is_set():
+            self._push(rt)
+
+    async def _execute(self, rt: MonitorRuntime) -> Result | None:
+        if rt.type == "push":
+            grace = rt.spec.grace
+            return push.evaluate(last_ping_at=rt.last_ping_at, last_kind=rt.last_ping_kind, interval=rt.interval,
+                                 grace=grace, now=utcnow())
+        try:
+            async with asyncio.timeout(rt.timeout + 1.0):
+                return await check_for(rt.type)(rt.spec)
+        except TimeoutError:
+            return Result.down(f"timed out after {durations.format(rt.timeout)}")
+        except Exception as e:  # a check must never stop the engine; its failure is the monitor's reason
+            log.exception("check %s raised", rt.key)
+            return Result.down(reason_for(e))
+
+    def _judge(self, rt: MonitorRuntime, result: Result) -> bool:
+        self.stats.checked()
+        verdict = judge(rt, result)
+        rt.failures = rt.failures + 1 if verdict.retry else 0
+        at = utcnow()
+        self.batch.observations.append(
+            store.Observation(rt.id, at, result.status.value, result.latency_ms, result.reason))
+        self._record_state(rt, verdict.state, result.reason, at)
+        return verdict.retry
+
+    def _record_state(self, rt: MonitorRuntime, state: str, reason: str, at: dt.datetime | None = None) -> None:
+        if state != rt.state:
+            self.batch.transitions.append(store.Transition(rt.id, at or utcnow(), rt.state, state, reason))
+            rt.state = state
+
+    # -- writing ------------------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        if not len(self.batch):
+            return
+        batch, self.batch = self.batch, store.Batch()
+        try:
+            refused = await self._db(store.write, batch)
+        except Exception:
+            log.exception("writing %d results failed; keeping them for the next attempt", len(batch))
+            self.batch.observations[:0] = batch.observations
+            self.batch.transitions[:0] = batch.transitions
+            return
+        if refused:  # someone else moved these states meanwhile: believe the database
+            for monitor_id, state in (await self._db(store.states, [t.monitor_id for t in refused])).items():
+                if monitor_id in self.monitors:
+                    self.monitors[monitor_id].state = state
+
+    async def prune(self) -> None:
+        before = utcnow() - dt.timedelta(seconds=self.retention)
+        removed = await self._db(store.prune_results, before)
+        if removed:
+            log.info("pruned %d raw results older than %s", removed, before.isoformat())
+
+    async def _every(self, seconds: float, job: Callable[[], Any]) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await job()
+            except Exception:
+                log.exception("engine job %s failed", getattr(job, "__name__", job))
+
+    async def _stats(self) -> None:
+        self.stats.emit(monitors=len(self.monitors), in_flight=len(self.in_flight), pending=len(self.batch))
+
+    async def _drain(self, grace: float = 5.0) -> None:
+        """Let running checks finish briefly, then store everything that was found."""
+        if self.in_flight:
+            await asyncio.wait(list(self.in_flight), timeout=grace)
+            for task in list(self.in_flight):
+                task.cancel()
+        await self.flush()
+
+
+def _in_db_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    close_old_connections()
+    return fn(*args)

@@ -1,0 +1,73 @@
+"""Running the engine as a process: uvloop, file-descriptor limit, signals, start-up checks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import resource
+import signal
+import sys
+
+from custode.engine.engine import Engine
+from custode.lib import durations
+
+log = logging.getLogger("custode.engine")
+
+
+def raise_fd_limit() -> int:
+    """Every check in flight holds a socket: allow as many as the system lets this process."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else 65536
+    if soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def warn_about_ping() -> None:
+    from custode.monitors.models import Monitor
+
+    if not Monitor.objects.filter(type="ping", paused=False).exists():
+        return
+    try:
+        from custode.checks.ping import ping_available
+    except ImportError:
+        return
+    problem = ping_available()
+    if problem:
+        log.error("ping monitors cannot run: %s; they will show DOWN with this reason", problem)
+
+
+def settings_from_env() -> dict:
+    retention = durations.parse(os.environ.get("CUSTODE_RESULTS_RETENTION", "14d"))
+    concurrency = int(os.environ.get("CUSTODE_ENGINE_CONCURRENCY", "0") or 0)
+    return {"retention": retention, "concurrency": concurrency}
+
+
+async def serve(engine: Engine) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, engine.stop)
+    await engine.run()
+
+
+def run() -> None:
+    import uvloop
+
+    fds = raise_fd_limit()
+    options = settings_from_env()
+    concurrency = options["concurrency"] or max(64, min(5000, fds - 200))
+    warn_about_ping()
+
+    def emit(line: str) -> None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    engine = Engine(concurrency=concurrency, retention=options["retention"], emit=emit)
+    log.info("engine started: concurrency %d", concurrency)
+    uvloop.run(serve(engine))
+    log.info("engine stopped")

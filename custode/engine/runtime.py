@@ -1,0 +1,62 @@
+"""The engine's view of one monitor and the rule that turns check results into states.
+
+``judge`` is pure: given what the monitor was and what a check found, it says what the monitor
+is now and whether to retry first. A failure is retried ``retries`` times at a short interval
+before the monitor is DOWN, so a target that fails once and recovers never produces a DOWN.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from custode.checks.result import Result, Status
+from custode.monitors.models import State
+
+
+@dataclass(slots=True, eq=False)
+class MonitorRuntime:
+    id: int
+    key: str
+    type: str
+    interval: int
+    retries: int
+    timeout: float
+    spec: Any
+    asset_id: int
+    state: str
+    updated_at: Any
+    failures: int = 0
+    due: float = 0.0
+    generation: int = 0
+    in_maintenance: bool = False
+    last_ping_at: Any = None
+    last_ping_kind: str = ""
+
+    def offset(self) -> float:
+        """A stable place within the interval, so monitors spread evenly instead of firing together."""
+        return (zlib.crc32(self.key.encode()) / 0xFFFFFFFF) * self.interval
+
+    def retry_delay(self) -> float:
+        return min(10.0, max(1.0, self.interval / 6))
+
+
+@dataclass(slots=True, frozen=True)
+class Verdict:
+    state: str  # the monitor's state after this result
+    retry: bool  # check again soon before believing a failure
+
+
+def judge(rt: MonitorRuntime, result: Result) -> Verdict:
+    if rt.in_maintenance:
+        return Verdict(State.MAINTENANCE, False)
+    if result.status is Status.UP:
+        return Verdict(State.UP, False)
+    if result.status is Status.DEGRADED:
+        return Verdict(State.DEGRADED, False)
+    if rt.state == State.DOWN:
+        return Verdict(State.DOWN, False)
+    if rt.failures < rt.retries:
+        return Verdict(rt.state, True)
+    return Verdict(State.DOWN, False)

@@ -1,0 +1,71 @@
+"""What the engine found: raw check results, hourly rollups, state changes, and heartbeat pings.
+
+State changes are the engine's output to the rest of Custode (incidents read them); each is
+written exactly once, in the same transaction that moves the monitor's state.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from custode.monitors.models import State
+
+
+class CheckResult(models.Model):
+    """One check run. Kept for CUSTODE_RESULTS_RETENTION (14 days by default), then pruned."""
+
+    monitor = models.ForeignKey("monitors.Monitor", on_delete=models.CASCADE, related_name="+", db_index=False)
+    at = models.DateTimeField()
+    status = models.CharField(max_length=12)
+    latency_ms = models.FloatField(blank=True, null=True)
+    reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["monitor", "at"]), models.Index(fields=["at"])]
+
+
+class Rollup(models.Model):
+    """Per monitor and hour: how many checks, how many up, and latency; kept forever for uptime figures."""
+
+    monitor = models.ForeignKey("monitors.Monitor", on_delete=models.CASCADE, related_name="+", db_index=False)
+    hour = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    up_count = models.PositiveIntegerField(default=0)
+    latency_sum = models.FloatField(default=0)
+    latency_count = models.PositiveIntegerField(default=0)
+    latency_min = models.FloatField(blank=True, null=True)
+    latency_max = models.FloatField(blank=True, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["monitor", "hour"], name="rollup_per_monitor_hour")]
+
+
+class StateChange(models.Model):
+    monitor = models.ForeignKey("monitors.Monitor", on_delete=models.CASCADE, related_name="state_changes")
+    at = models.DateTimeField()
+    from_state = models.CharField(max_length=12, choices=State.choices)
+    to_state = models.CharField(max_length=12, choices=State.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    processed_at = models.DateTimeField(blank=True, null=True, help_text="when incidents consumed it")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["processed_at", "id"])]
+
+
+class Ping(models.Model):
+    """A heartbeat received at /ping/<uuid>[/start|/fail]."""
+
+    class Kind(models.TextChoices):
+        SUCCESS = "success"
+        START = "start"
+        FAIL = "fail"
+
+    monitor = models.ForeignKey("monitors.Monitor", on_delete=models.CASCADE, related_name="+", db_index=False)
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    remote = models.CharField(max_length=64, blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["monitor", "at"])]

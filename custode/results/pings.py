@@ -1,0 +1,129 @@
+"""Heartbeat ingest: /ping/<uuid>, /ping/<uuid>/start, /ping/<uuid>/fail and /ping/<uuid>/<exit code>.
+
+This path is served before Django (see ``custode.asgi``) because every monitored job calls it and
+it must stay cheap: a request is parsed by hand, queued, and answered once the batch it joined
+is committed by one database thread, so an "OK" always means the ping is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.db import close_old_connections, connection, transaction
+
+from custode.monitors.models import Monitor
+from custode.results.models import Ping
+
+MAX_BODY = 10_000
+_KINDS = {"": "success", "start": "start", "fail": "fail"}
+
+
+def parse_path(path: str) -> tuple[uuid.UUID, str] | None:
+    """(token, kind) for a ping path, None when the path is not a ping URL."""
+    parts = path.removeprefix("/ping/").rstrip("/").split("/")
+    if len(parts) > 2:
+        return None
+    try:
+        token = uuid.UUID(parts[0])
+    except ValueError:
+        return None
+    suffix = parts[1] if len(parts) == 2 else ""
+    if suffix.isdigit():
+        return token, "success" if int(suffix) == 0 else "fail"
+    kind = _KINDS.get(suffix)
+    return (token, kind) if kind else None
+
+
+class PingRecorder:
+    """Collects pings from many requests and stores them together."""
+
+    def __init__(self, window: float = 0.01):
+        self.window = window
+        self.pending: list[tuple[uuid.UUID, str, str, str, asyncio.Future]] = []
+        self.known: dict[uuid.UUID, int] = {}
+        self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-pings")
+        self.flushing: asyncio.Task | None = None
+
+    async def record(self, token: uuid.UUID, kind: str, remote: str, body: str) -> bool:
+        """Store one ping; False when no push monitor has this token."""
+        future = asyncio.get_running_loop().create_future()
+        self.pending.append((token, kind, remote, body, future))
+        if self.flushing is None or self.flushing.done():
+            self.flushing = asyncio.create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        while self.pending:
+            await asyncio.sleep(self.window)
+            batch, self.pending = self.pending, []
+            try:
+                found = await asyncio.get_running_loop().run_in_executor(self.db, self._write, batch)
+            except Exception as e:
+                for *_, future in batch:
+                    future.set_exception(e)
+                continue
+            for token, *_, future in batch:
+                future.set_result(token in found)
+
+    def _write(self, batch: list) -> set[uuid.UUID]:
+        close_old_connections()
+        self._learn({token for token, *_ in batch} - self.known.keys())
+        now = dt.datetime.now(dt.timezone.utc)
+        rows = [(self.known[t], kind, remote, body) for t, kind, remote, body, _ in batch if t in self.known]
+        latest = {monitor_id: kind for monitor_id, kind, *_ in rows}
+        with transaction.atomic():
+            Ping.objects.bulk_create([Ping(monitor_id=m, at=now, kind=k, remote=r, body=b) for m, k, r, b in rows])
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {Monitor._meta.db_table} SET last_ping_at = %s, last_ping_kind = %s WHERE id = %s",
+                    [(now, kind, monitor_id) for monitor_id, kind in latest.items()],
+                )
+        return {t for t, *_ in batch if t in self.known}
+
+    def _learn(self, tokens: set[uuid.UUID]) -> None:
+        if tokens:
+            rows = Monitor.objects.filter(type="push", push_token__in=tokens).values_list("push_token", "id")
+            self.known.update(rows)
+
+
+async def _body(receive: Any) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        if size < MAX_BODY:
+            chunks.append(chunk[: MAX_BODY - size])
+        size += len(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _answer(send: Any, status: int, text: bytes) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(text)).encode())]})
+    await send({"type": "http.response.body", "body": text})
+
+
+class PingApp:
+    """ASGI app: ping URLs here, everything else to Django."""
+
+    def __init__(self, django_app: Any, recorder: PingRecorder | None = None):
+        self.django_app = django_app
+        self.recorder = recorder or PingRecorder()
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/ping/"):
+            return await self.django_app(scope, receive, send)
+        parsed = parse_path(scope["path"])
+        if parsed is None:
+            return await _answer(send, 404, b"not a ping URL: use /ping/<uuid>, /ping/<uuid>/start or /ping/<uuid>/fail\n")
+        if scope["method"] not in ("GET", "POST", "HEAD"):
+            return await _answer(send, 405, b"use GET or POST\n")
+        body = (await _body(receive)).decode("utf-8", errors="replace")
+        remote = (scope.get("client") or ("",))[0] or ""
+        found = await self.recorder.record(parsed[0], parsed[1], remote, body)
+        await _answer(send, 200, b"OK\n") if found else await _answer(send, 404, b"no monitor has this ping URL\n")

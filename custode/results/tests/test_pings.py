@@ -1,0 +1,92 @@
+"""Heartbeat pings over real HTTP into the real ASGI app, stored in the real database."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from custode.asgi import application
+from custode.monitors.models import Monitor
+from custode.results.models import Ping
+from custode.results.pings import parse_path
+from custode.testing import factories
+from custode.testing.asgi_server import serving
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def base_url():
+    with serving(application) as url:
+        yield url
+
+
+def push_monitor(**fields) -> Monitor:
+    return factories.monitor(type="push", spec={"grace": "1m"}, **fields)
+
+
+def test_ping_is_stored_and_marks_the_monitor(base_url):
+    monitor = push_monitor()
+    response = httpx.get(f"{base_url}/ping/{monitor.push_token}")
+    assert (response.status_code, response.text) == (200, "OK\n")
+    monitor.refresh_from_db()
+    assert monitor.last_ping_kind == "success" and monitor.last_ping_at is not None
+    assert Ping.objects.get().kind == "success"
+
+
+def test_post_body_start_and_fail_suffixes_are_kept(base_url):
+    monitor = push_monitor()
+    httpx.post(f"{base_url}/ping/{monitor.push_token}/start", content=b"backup starting")
+    httpx.post(f"{base_url}/ping/{monitor.push_token}/fail", json={"error": "disk full"})
+    pings = list(Ping.objects.order_by("id").values_list("kind", "body"))
+    assert pings == [("start", "backup starting"), ("fail", '{"error":"disk full"}')]
+    monitor.refresh_from_db()
+    assert monitor.last_ping_kind == "fail"
+
+
+def test_exit_code_suffix_reports_success_or_failure(base_url):
+    monitor = push_monitor()
+    httpx.get(f"{base_url}/ping/{monitor.push_token}/0")
+    httpx.get(f"{base_url}/ping/{monitor.push_token}/2")
+    assert list(Ping.objects.order_by("id").values_list("kind", flat=True)) == ["success", "fail"]
+
+
+def test_unknown_token_is_404_and_stores_nothing(base_url):
+    response = httpx.get(f"{base_url}/ping/6f1c2a3e-0000-4000-8000-000000000000")
+    assert response.status_code == 404
+    assert not Ping.objects.exists()
+
+
+def test_token_of_a_monitor_that_is_not_push_is_404(base_url):
+    monitor = factories.monitor(type="http")
+    assert httpx.get(f"{base_url}/ping/{monitor.push_token}").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/ping/not-a-uuid", "/ping/6f1c2a3e-0000-4000-8000-000000000000/explode",
+                                  "/ping/6f1c2a3e-0000-4000-8000-000000000000/a/b"])
+def test_malformed_ping_url_is_404_with_the_right_form(base_url, path):
+    response = httpx.get(base_url + path)
+    assert response.status_code == 404
+    assert "/ping/<uuid>" in response.text
+
+
+def test_other_methods_are_405(base_url):
+    monitor = push_monitor()
+    assert httpx.delete(f"{base_url}/ping/{monitor.push_token}").status_code == 405
+
+
+def test_large_body_is_cut_not_refused(base_url):
+    monitor = push_monitor()
+    assert httpx.post(f"{base_url}/ping/{monitor.push_token}", content=b"x" * 50_000).status_code == 200
+    assert len(Ping.objects.get().body) == 10_000
+
+
+def test_paths_outside_ping_reach_django(base_url):
+    assert httpx.get(f"{base_url}/api/v1/openapi.json").status_code == 200
+
+
+def test_parse_path_reads_the_suffixes():
+    token = "6f1c2a3e-0000-4000-8000-000000000000"
+    assert parse_path(f"/ping/{token}")[1] == "success"
+    assert parse_path(f"/ping/{token}/start/")[1] == "start"
+    assert parse_path(f"/ping/{token}/1")[1] == "fail"
