@@ -1,0 +1,161 @@
+"""What every benchmark needs: nginx and wrk on loopback, a throw-away Custode database, CPU accounting.
+
+Each benchmark measures Custode and a reference (nginx, wrk) in the same run on the same machine
+and prints their ratio, so the figure means the same on a faster or slower machine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ensure_tools(*names: str) -> None:
+    """Install nginx and wrk from Debian's packages when missing (the bench needs root for that)."""
+    missing = [n for n in names if shutil.which(n) is None and not Path(f"/usr/sbin/{n}").exists()]
+    if not missing:
+        return
+    packages = {"nginx": "nginx-light", "wrk": "wrk"}
+    print(f"installing {', '.join(missing)} with apt-get...", file=sys.stderr)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "install", "-y", "-q", *[packages[n] for n in missing]], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextmanager
+def nginx(body: str = "Studio Legale Bianchi: online\n", workers: int = 1):
+    """nginx on a free loopback port: `/` answers BODY; `/nginx_status` counts requests (stub_status)."""
+    ensure_tools("nginx")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="custode-bench-nginx-") as tmp:
+        conf = Path(tmp) / "nginx.conf"
+        conf.write_text(f"""
+worker_processes {workers};
+daemon off;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 65535; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}; proxy_temp_path {tmp}; fastcgi_temp_path {tmp};
+    uwsgi_temp_path {tmp}; scgi_temp_path {tmp};
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port} backlog=65535;
+        location = /nginx_status {{ stub_status; }}
+        location / {{ default_type text/plain; return 200 "{body.strip()}\\n"; }}
+    }}
+}}
+""")
+        proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", tmp], stderr=subprocess.DEVNULL)
+        try:
+            wait_port(port)
+            yield port
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def nginx_requests(port: int) -> int:
+    """Requests nginx has answered so far (its stub_status counter, which counts the status request too)."""
+    import urllib.request
+
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/nginx_status", timeout=5).read().decode()
+    return int(re.search(r"\n\s*\d+\s+\d+\s+(\d+)", text).group(1))
+
+
+def run_wrk(url: str, *, seconds: int, connections: int, threads: int = 1, close: bool = False) -> dict:
+    """wrk's requests/s and the CPU seconds wrk itself used."""
+    ensure_tools("wrk")
+    args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
+    if close:
+        args += ["-H", "Connection: close"]
+    before = os.times()
+    out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 60).stdout
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}
+    return {
+        "requests": requests,
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "cpu": cpu,
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+        "p99_ms": float(p99.group(1)) * scale[p99.group(2)] if p99 else None,
+    }
+
+
+def custode_env(data_dir: str, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODE_")}
+    env.update(CUSTODE_DATA_DIR=data_dir, CUSTODE_LOG_LEVEL="WARNING", **extra)
+    return env
+
+
+def custode(*args: str, env: dict, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "custode", *args], env=env, cwd=ROOT, **kwargs)
+
+
+def setup_django(data_dir: str) -> None:
+    """Use a fresh Custode database in DATA_DIR from this process (to create monitors quickly)."""
+    os.environ.update(custode_env(data_dir))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "custode.settings"
+    sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
