@@ -32,12 +32,14 @@ _ERRNO = {
 
 
 def reason_for(exc: BaseException, *, host: str | None = None, timeout: float | None = None) -> str:
+    if isinstance(exc, TimeoutError) and exc.errno == errno.ETIMEDOUT:
+        return _ERRNO[errno.ETIMEDOUT]  # the kernel gave up connecting, not our deadline
     if isinstance(exc, TimeoutError):
         return f"timed out after {durations.format(timeout)}" if timeout else "timed out"
     if isinstance(exc, socket.gaierror):
         return f"DNS: cannot resolve {host!r}" if host else "DNS: cannot resolve the host"
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return f"TLS: {_cert_problem(exc)}"
+        return f"TLS: {_cert_problem(exc, host)}"
     if isinstance(exc, ssl.SSLError):
         return f"TLS: handshake failed ({exc.reason or exc.__class__.__name__})"
     if isinstance(exc, OSError) and exc.errno in _ERRNO:
@@ -49,8 +51,22 @@ def reason_for(exc: BaseException, *, host: str | None = None, timeout: float | 
     return f"check failed: {exc.__class__.__name__}: {exc}".rstrip(": ")
 
 
-def _cert_problem(exc: ssl.SSLCertVerificationError) -> str:
+# OpenSSL's X509_V_ERR_* codes; its own wording varies between versions ("self signed" / "self-signed").
+_VERIFY_CODES = {
+    9: "certificate is not yet valid",
+    10: "certificate has expired",
+    18: "self-signed certificate",
+    19: "self-signed certificate in the chain",
+    20: "certificate signed by an unknown authority",
+    21: "certificate signed by an unknown authority",
+}
+_HOSTNAME_MISMATCH = 62
+
+
+def _cert_problem(exc: ssl.SSLCertVerificationError, host: str | None) -> str:
+    if exc.verify_code in _VERIFY_CODES:
+        return _VERIFY_CODES[exc.verify_code]
     message = (exc.verify_message or str(exc)).strip()
-    if "Hostname mismatch" in message or "doesn't match" in message:
-        return f"certificate does not match the host name ({message})"
+    if exc.verify_code == _HOSTNAME_MISMATCH or "Hostname mismatch" in message or "doesn't match" in message:
+        return f"certificate is not valid for {host!r}" if host else "certificate does not match the host name"
     return f"certificate {message}" if not message.startswith("certificate") else message

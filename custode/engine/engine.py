@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from custode.checks import push
 from custode.checks.errors import reason_for
@@ -62,6 +62,7 @@ class Engine:
     async def run(self) -> None:
         self.sem = asyncio.Semaphore(self.concurrency)
         await self.reload()
+        await self._stats()  # at once, so a watcher sees the monitors loaded without waiting 10 s
         loops = [self._schedule(), self._every(self.flush_every, self.flush), self._every(self.reload_every, self.reload),
                  self._every(self.stats_every, self._stats), self._every(3600, self.prune)]
         tasks = [asyncio.create_task(c) for c in loops]
@@ -70,6 +71,7 @@ class Engine:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._drain()
+        await self._db(connections.close_all)
         self.db.shutdown(wait=True)
 
     def stop(self) -> None:

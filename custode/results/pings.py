@@ -13,7 +13,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, connection, connections, transaction
 
 from custode.monitors.models import Monitor
 from custode.results.models import Ping
@@ -83,6 +83,10 @@ class PingRecorder:
                     [(now, kind, monitor_id) for monitor_id, kind in latest.items()],
                 )
         return {t for t, *_ in batch if t in self.known}
+
+    def close(self) -> None:
+        """Close the writer thread's database connection (at shutdown, and between tests)."""
+        self.db.submit(connections.close_all).result()
 
     def _learn(self, tokens: set[uuid.UUID]) -> None:
         if tokens:

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def base_url():
     with serving(application) as url:
         yield url
+    application.recorder.close()
 
 
 def push_monitor(**fields) -> Monitor:

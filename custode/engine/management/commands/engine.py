@@ -1,0 +1,12 @@
+from django.core.management.base import BaseCommand
+
+from custode.engine.main import run
+from custode.lib.database import require_migrated
+
+
+class Command(BaseCommand):
+    help = "Run the check engine until SIGTERM or Ctrl-C; prints a JSON stats line every 10 s."
+
+    def handle(self, *args, **options):
+        require_migrated()
+        run()
