@@ -11,6 +11,7 @@ import sys
 
 from custode.engine.engine import Engine
 from custode.lib import durations
+from custode.lib.env import SettingError
 
 log = logging.getLogger("custode.engine")
 
@@ -43,9 +44,16 @@ def warn_about_ping() -> None:
 
 
 def settings_from_env() -> dict:
-    retention = durations.parse(os.environ.get("CUSTODE_RESULTS_RETENTION", "14d"))
-    concurrency = int(os.environ.get("CUSTODE_ENGINE_CONCURRENCY", "0") or 0)
-    return {"retention": retention, "concurrency": concurrency}
+    """CUSTODE_RESULTS_RETENTION (a duration, 14d) and CUSTODE_ENGINE_CONCURRENCY (checks at once, 0 = auto)."""
+    retention = os.environ.get("CUSTODE_RESULTS_RETENTION", "14d")
+    concurrency = os.environ.get("CUSTODE_ENGINE_CONCURRENCY", "0") or "0"
+    try:
+        seconds = durations.parse(retention)
+    except ValueError:
+        raise SettingError(f"CUSTODE_RESULTS_RETENTION={retention!r}: must be a duration like 14d or 2w") from None
+    if not concurrency.isdigit():
+        raise SettingError(f"CUSTODE_ENGINE_CONCURRENCY={concurrency!r}: must be a whole number (0: automatic)")
+    return {"retention": seconds, "concurrency": int(concurrency)}
 
 
 async def serve(engine: Engine) -> None:

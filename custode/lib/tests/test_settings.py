@@ -52,3 +52,13 @@ def test_models_and_migrations_agree():
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "value"), [("CUSTODE_RESULTS_RETENTION", "two weeks"),
+                                             ("CUSTODE_ENGINE_CONCURRENCY", "lots")])
+def test_engine_settings_refuse_values_that_cannot_be_meant(monkeypatch, name, value):
+    from custode.engine.main import settings_from_env
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(env.SettingError, match=name):
+        settings_from_env()
