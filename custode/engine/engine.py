@@ -53,18 +53,17 @@ class Engine:
         self.stats = Stats(emit)
         self.stopping = asyncio.Event()
         self.wake = asyncio.Event()
-        self.in_flight: set[asyncio.Task] = set()
+        self.in_flight: dict[asyncio.Task, tuple[MonitorRuntime, float]] = {}
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-db")
         self.fingerprint: tuple | None = None
         self.seen_changes: dt.datetime | None = None
         self.seen_pings: dt.datetime | None = None
 
     async def run(self) -> None:
-        self.sem = asyncio.Semaphore(self.concurrency)
         await self.reload()
         await self._stats()  # at once, so a watcher sees the monitors loaded without waiting 10 s
         loops = [self._schedule(), self._every(self.flush_every, self.flush), self._every(self.reload_every, self.reload),
-                 self._every(self.stats_every, self._stats), self._every(3600, self.prune)]
+                 self._every(self.stats_every, self._stats), self._every(3600, self.prune), self._every(1, self._overdue)]
         tasks = [asyncio.create_task(c) for c in loops]
         await self.stopping.wait()
         for task in tasks:
@@ -116,7 +115,8 @@ class Engine:
         rt = MonitorRuntime(id=row.id, key=row.key, type=row.type, interval=row.interval, retries=row.retries,
                             timeout=row.timeout, spec=spec, asset_id=row.asset_id, state=row.state,
                             updated_at=row.updated_at, last_ping_at=row.last_ping_at,
-                            last_ping_kind=row.last_ping_kind)
+                            last_ping_kind=row.last_ping_kind,
+                            check=None if row.type == "push" else check_for(row.type))
         if old is not None:
             rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
         self.monitors[row.id] = rt
@@ -143,23 +143,33 @@ class Engine:
     # -- scheduling ---------------------------------------------------------------------------
 
     def _push(self, rt: MonitorRuntime) -> None:
+        if not self.heap or rt.due < self.heap[0][0]:
+            self.wake.set()  # earlier than anything the scheduler is sleeping towards
         heapq.heappush(self.heap, (rt.due, next(self.seq), rt.id, rt.generation))
-        self.wake.set()
+
+    async def _overdue(self) -> None:
+        """Cancel checks that outlived their timeout: each check bounds its own time, this is the backstop."""
+        now = time.monotonic()
+        for task, (rt, deadline) in list(self.in_flight.items()):
+            if deadline < now and not task.done():
+                log.warning("check %s overran its %ss timeout; cancelled", rt.key, rt.timeout)
+                task.cancel()
 
     async def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
         while not self.stopping.is_set():
             now = time.monotonic()
-            while self.heap and self.heap[0][0] <= now:
+            while self.heap and self.heap[0][0] <= now and len(self.in_flight) < self.concurrency:
                 due, _, monitor_id, generation = heapq.heappop(self.heap)
                 rt = self.monitors.get(monitor_id)
                 if rt is None or rt.generation != generation:
                     continue
                 task = loop.create_task(self._run(rt, due))
-                self.in_flight.add(task)
-                task.add_done_callback(self.in_flight.discard)
+                self.in_flight[task] = (rt, time.monotonic() + rt.timeout + 1.0)
+                task.add_done_callback(self._done)
             self.wake.clear()
-            delay = min(self.heap[0][0] - time.monotonic(), 0.5) if self.heap else 0.5
+            saturated = len(self.in_flight) >= self.concurrency
+            delay = min(self.heap[0][0] - time.monotonic(), 0.5) if self.heap and not saturated else 0.5
             if delay > 0:
                 try:
                     await asyncio.wait_for(self.wake.wait(), delay)
@@ -168,10 +178,14 @@ class Engine:
             else:
                 await asyncio.sleep(0)
 
+    def _done(self, task: asyncio.Task) -> None:
+        del self.in_flight[task]
+        if len(self.in_flight) == self.concurrency - 1:
+            self.wake.set()  # a slot is free again for checks that are due
+
     async def _run(self, rt: MonitorRuntime, due: float) -> None:
-        async with self.sem:
-            self.stats.started(time.monotonic() - due)
-            result = await self._execute(rt)
+        self.stats.started(time.monotonic() - due)
+        result = await self._execute(rt)
         if self.monitors.get(rt.id) is not rt:
             return  # edited or removed while the check ran: the new version has its own schedule
         retry = False
@@ -189,9 +203,11 @@ class Engine:
             return push.evaluate(last_ping_at=rt.last_ping_at, last_kind=rt.last_ping_kind, interval=rt.interval,
                                  grace=grace, now=utcnow())
         try:
-            async with asyncio.timeout(rt.timeout + 1.0):
-                return await check_for(rt.type)(rt.spec)
-        except TimeoutError:
+            return await rt.check(rt.spec)
+        except asyncio.CancelledError:
+            if self.stopping.is_set():
+                raise
+            asyncio.current_task().uncancel()  # cancelled by _overdue: the check overran its timeout
             return Result.down(f"timed out after {durations.format(rt.timeout)}")
         except Exception as e:  # a check must never stop the engine; its failure is the monitor's reason
             log.exception("check %s raised", rt.key)

@@ -33,6 +33,7 @@ class MonitorRuntime:
     in_maintenance: bool = False
     last_ping_at: Any = None
     last_ping_kind: str = ""
+    check: Any = None
 
     def offset(self) -> float:
         """A stable place within the interval, so monitors spread evenly instead of firing together."""

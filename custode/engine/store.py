@@ -50,11 +50,13 @@ class Batch:
 def write(batch: Batch) -> list[Transition]:
     """Store a batch; returns the transitions that were refused because the state had moved meanwhile."""
     with transaction.atomic():
-        CheckResult.objects.bulk_create(
-            [CheckResult(monitor_id=o.monitor_id, at=o.at, status=o.status, latency_ms=o.latency_ms,
-                         reason=o.reason[:300]) for o in batch.observations],
-            batch_size=2000,
-        )
+        adapt = connection.ops.adapt_datetimefield_value
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {CheckResult._meta.db_table} (monitor_id, at, status, latency_ms, reason) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [(o.monitor_id, adapt(o.at), o.status, o.latency_ms, o.reason[:300]) for o in batch.observations],
+            )
         _rollup(batch.observations)
         _latest(batch.observations)
         return [t for t in batch.transitions if not _transition(t)]
@@ -66,7 +68,8 @@ def _latest(observations: list[Observation]) -> None:
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET last_check_at = %s, last_latency_ms = %s, last_reason = %s WHERE id = %s",
-            [(o.at, o.latency_ms, o.reason[:500], o.monitor_id) for o in latest.values()],
+            [(connection.ops.adapt_datetimefield_value(o.at), o.latency_ms, o.reason[:500], o.monitor_id)
+             for o in latest.values()],
         )
 
 
@@ -98,7 +101,7 @@ def _rollup(observations: list[Observation]) -> None:
                                     THEN excluded.latency_min ELSE results_rollup.latency_min END,
                  latency_max = CASE WHEN results_rollup.latency_max IS NULL OR excluded.latency_max > results_rollup.latency_max
                                     THEN excluded.latency_max ELSE results_rollup.latency_max END""",
-            [(mid, hour, *row) for (mid, hour), row in sums.items()],
+            [(mid, connection.ops.adapt_datetimefield_value(hour), *row) for (mid, hour), row in sums.items()],
         )
 
 
