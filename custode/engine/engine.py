@@ -9,6 +9,8 @@ Config changes are picked up by polling a cheap fingerprint of the monitors tabl
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import gc
 import datetime as dt
 import heapq
 import itertools
@@ -94,6 +96,9 @@ class Engine:
             for row in rows:
                 self._install(row)
                 self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
+            if len(rows) > 1000:
+                del rows
+                release_memory()
         await self._mark_maintenance()
         await self._read_pings()
 
@@ -270,6 +275,15 @@ class Engine:
             for task in list(self.in_flight):
                 task.cancel()
         await self.flush()
+
+
+def release_memory() -> None:
+    """Give the heap left by loading many monitors back to the system (glibc keeps it otherwise)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the memory is reused, only not returned
 
 
 def _in_db_thread(fn: Callable[..., Any], *args: Any) -> Any:
