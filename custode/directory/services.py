@@ -178,3 +178,11 @@ def contact_delete(*, contact: Contact) -> Change:
     key = f"{contact.customer.key}/{contact.name}"
     contact.delete()
     return Change("contact", key, "removed")
+
+
+def staff_language_set(*, user, language: str) -> StaffProfile:
+    """Save USER's interface language, creating their profile (named after the login) if missing."""
+    profile, _ = StaffProfile.objects.update_or_create(
+        user=user, defaults={"language": language}, create_defaults={"name": user.username, "language": language}
+    )
+    return profile

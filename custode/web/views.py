@@ -5,7 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from custode.web import forms, selectors, services
+from custode.directory.services import staff_language_set
+from custode.web import forms, selectors
 from custode.web.access import staff_required
 
 PAGE_SIZE = 100
@@ -35,7 +36,7 @@ def preferences(request):
     form = forms.LanguageForm(request.POST)
     if not form.is_valid():
         return render(request, "web/settings.html", {"form": form}, status=400)
-    services.staff_language_set(user=request.user, language=form.cleaned_data["language"])
+    staff_language_set(user=request.user, language=form.cleaned_data["language"])
     return redirect(_safe_next(request, form.cleaned_data["next"]))
 
 
