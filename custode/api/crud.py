@@ -13,7 +13,7 @@ from pydantic import Field, TypeAdapter
 
 from custode.api.errors import AlreadyExists
 from custode.api.resources import Resource
-from custode.lib.changes import NotFound
+from custode.lib.changes import Invalid, NotFound
 
 
 class Page(Schema):
@@ -91,7 +91,5 @@ def router_for(resource: Resource) -> Router:
 
 
 def _same_key(resource: Resource, obj: Any, body: Any) -> None:
-    from custode.lib.changes import Invalid
-
     if resource.lookup == "key" and resource.key_of(body) != obj.key:
         raise Invalid("id", f"must stay {obj.key!r}: an id cannot be changed; create a new {resource.kind} instead")

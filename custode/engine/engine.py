@@ -35,7 +35,6 @@ from custode.monitors.models import State
 from custode.monitors.services import monitor_spec_of
 
 log = logging.getLogger("custode.engine")
-PUSH_PERIOD = 10.0
 
 
 def utcnow() -> dt.datetime:
@@ -128,9 +127,8 @@ class Engine:
         if row.paused:
             self._record_state(rt, State.PAUSED, "paused")
             return
-        period = min(rt.interval, PUSH_PERIOD) if rt.type == "push" else rt.interval
         now = time.monotonic()
-        rt.due = now + (rt.offset() % period if old is None else 0.0)
+        rt.due = now + (rt.offset() % rt.period() if old is None else 0.0)
         self._push(rt)
 
     async def _mark_maintenance(self) -> None:
@@ -196,8 +194,8 @@ class Engine:
         retry = False
         if result is not None:
             retry = self._judge(rt, result)
-        period = min(rt.interval, PUSH_PERIOD) if rt.type == "push" else rt.interval
         now = time.monotonic()
+        period = rt.period()
         rt.due = now + rt.retry_delay() if retry else max(due + period, now + period * 0.5)
         if not self.stopping.is_set():
             self._push(rt)

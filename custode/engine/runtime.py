@@ -14,6 +14,8 @@ from typing import Any
 from custode.checks.result import Result, Status
 from custode.monitors.models import State
 
+PUSH_PERIOD = 10.0
+
 
 @dataclass(slots=True, eq=False)
 class MonitorRuntime:
@@ -38,6 +40,10 @@ class MonitorRuntime:
     def offset(self) -> float:
         """A stable place within the interval, so monitors spread evenly instead of firing together."""
         return (zlib.crc32(self.key.encode()) / 0xFFFFFFFF) * self.interval
+
+    def period(self) -> float:
+        """Seconds between runs: the interval, but push monitors are judged at least every 10 s."""
+        return min(self.interval, PUSH_PERIOD) if self.type == "push" else self.interval
 
     def retry_delay(self) -> float:
         return min(10.0, max(1.0, self.interval / 6))
