@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "custode.web",
     "custode.results",
     "custode.engine",
+    "custode.incidents",
+    "custode.notify",
     "custode.server",
 ]
 

@@ -70,6 +70,8 @@ def database(url: str | None, data_dir: Path) -> dict:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Lets several test runs share one server (each names its own throw-away database).
+            "TEST": {"NAME": os.environ.get("CUSTODE_TEST_DATABASE_NAME") or None},
         }
     raise SettingError(
         f"CUSTODE_DATABASE_URL={url!r}: scheme must be postgresql:// or sqlite:///"
