@@ -15,6 +15,7 @@ DEBUG = env.env_bool("CUSTODE_DEBUG")
 BASE_URL = os.environ.get("CUSTODE_BASE_URL", "").rstrip("/")
 LISTEN = env.listen(os.environ.get("CUSTODE_LISTEN", "127.0.0.1:8000"))
 SMTP_URL = os.environ.get("CUSTODE_SMTP_URL", "")
+METRICS_TOKEN = env.env_secret("CUSTODE_METRICS_TOKEN") or ""  # empty: /metrics is open
 
 ALLOWED_HOSTS = ["*"]
 if BASE_URL:
@@ -61,10 +62,12 @@ ROOT_URLCONF = "custode.urls"
 ASGI_APPLICATION = "custode.asgi.application"
 WSGI_APPLICATION = "custode.wsgi.application"
 
+# A provider's own templates (e.g. messages/it/customer_opened.txt) are found before the built-in ones.
+TEMPLATES_DIR = Path(os.environ.get("CUSTODE_TEMPLATES_DIR") or DATA_DIR / "templates").resolve()
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [TEMPLATES_DIR],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
