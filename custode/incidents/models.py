@@ -38,6 +38,18 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(blank=True, null=True)
     last_public_update_at = models.DateTimeField(blank=True, null=True)
     reminded_at = models.DateTimeField(blank=True, null=True)
+    confirmed_at = models.DateTimeField(
+        blank=True, null=True, help_text=_("when staff and customers were first told; empty while it is held")
+    )
+    held_until = models.DateTimeField(
+        blank=True, null=True, help_text=_("told at this time unless a failing dependency is found to be the cause first")
+    )
+    stable_since = models.DateTimeField(
+        blank=True, null=True, help_text=_("since when every monitor is up again (auto-resolve after a stable period)")
+    )
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]
@@ -57,6 +69,7 @@ class AffectedCustomer(models.Model):
     customer = models.ForeignKey("directory.Customer", on_delete=models.CASCADE, related_name="+")
     started_at = models.DateTimeField()
     resolved_at = models.DateTimeField(blank=True, null=True)
+    notified_at = models.DateTimeField(blank=True, null=True, help_text=_("when told of the opening"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "customer"], name="affected_customer_once")]

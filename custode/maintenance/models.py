@@ -12,6 +12,9 @@ class MaintenanceWindow(models.Model):
     start = models.DateTimeField()
     duration = models.PositiveIntegerField()
     announce = models.BooleanField(default=False)
+    notices = models.JSONField(
+        default=dict, blank=True, help_text="{phase: start iso} of the notices sent, so each is sent once per start"
+    )
 
     class Meta:
         ordering = ["start", "key"]
