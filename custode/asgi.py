@@ -1,4 +1,4 @@
-"""ASGI entry point: heartbeat pings are answered before Django, everything else by Django."""
+"""ASGI entry point: metrics and heartbeat pings are answered before Django, everything else by Django."""
 
 import os
 
@@ -8,5 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custode.settings")
 django_application = get_asgi_application()
 
 from custode.results.pings import PingApp  # noqa: E402  (needs Django set up)
+from custode.server.metrics import MetricsApp  # noqa: E402
 
-application = PingApp(django_application)
+pings = PingApp(django_application)
+application = MetricsApp(pings, recorder=pings.recorder)

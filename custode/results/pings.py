@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import close_old_connections, connection, connections, transaction
 
+from custode.lib.asgi import answer
 from custode.monitors.models import Monitor
 from custode.results.models import Ping
 
@@ -43,6 +44,7 @@ class PingRecorder:
 
     There is no waiting window: a batch is written as soon as the writer is free, and the pings
     that arrive meanwhile form the next one, so batches grow with the load and latency stays low.
+    ``received`` and ``stored`` count pings since the process started, for ``/metrics``.
     """
 
     def __init__(self, window: float = 0.0):
@@ -51,9 +53,12 @@ class PingRecorder:
         self.known: dict[uuid.UUID, int] = {}
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-pings")
         self.flushing: asyncio.Task | None = None
+        self.received = 0
+        self.stored = 0
 
     async def record(self, token: uuid.UUID, kind: str, remote: str, body: str) -> bool:
         """Store one ping; False when no push monitor has this token."""
+        self.received += 1
         future = asyncio.get_running_loop().create_future()
         self.pending.append((token, kind, remote, body, future))
         if self.flushing is None or self.flushing.done():
@@ -71,6 +76,7 @@ class PingRecorder:
                     future.set_exception(e)
                 continue
             for token, *_, future in batch:
+                self.stored += token in found
                 future.set_result(token in found)
 
     def _write(self, batch: list) -> set[uuid.UUID]:
@@ -112,12 +118,6 @@ async def _body(receive: Any) -> bytes:
             return b"".join(chunks)
 
 
-async def _answer(send: Any, status: int, text: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(text)).encode())]})
-    await send({"type": "http.response.body", "body": text})
-
-
 class PingApp:
     """ASGI app: ping URLs here, everything else to Django."""
 
@@ -130,10 +130,10 @@ class PingApp:
             return await self.django_app(scope, receive, send)
         parsed = parse_path(scope["path"])
         if parsed is None:
-            return await _answer(send, 404, b"not a ping URL: use /ping/<uuid>, /ping/<uuid>/start or /ping/<uuid>/fail\n")
+            return await answer(send, 404, b"not a ping URL: use /ping/<uuid>, /ping/<uuid>/start or /ping/<uuid>/fail\n")
         if scope["method"] not in ("GET", "POST", "HEAD"):
-            return await _answer(send, 405, b"use GET or POST\n")
+            return await answer(send, 405, b"use GET or POST\n")
         body = (await _body(receive)).decode("utf-8", errors="replace")
         remote = (scope.get("client") or ("",))[0] or ""
         found = await self.recorder.record(parsed[0], parsed[1], remote, body)
-        await _answer(send, 200, b"OK\n") if found else await _answer(send, 404, b"no monitor has this ping URL\n")
+        await answer(send, 200, b"OK\n") if found else await answer(send, 404, b"no monitor has this ping URL\n")
