@@ -15,6 +15,8 @@ DEBUG = env.env_bool("CUSTODE_DEBUG")
 BASE_URL = os.environ.get("CUSTODE_BASE_URL", "").rstrip("/")
 LISTEN = env.listen(os.environ.get("CUSTODE_LISTEN", "127.0.0.1:8000"))
 SMTP_URL = os.environ.get("CUSTODE_SMTP_URL", "")
+MAIL_FROM = os.environ.get("CUSTODE_MAIL_FROM", "")
+WEBHOOK_SECRET = env.env_secret("CUSTODE_WEBHOOK_SECRET") or ""
 METRICS_TOKEN = env.env_secret("CUSTODE_METRICS_TOKEN") or ""  # empty: /metrics is open
 
 ALLOWED_HOSTS = ["*"]

@@ -51,6 +51,7 @@ class Message(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     leased_until = models.DateTimeField(blank=True, null=True)
+    lease = models.CharField(max_length=32, blank=True, help_text=_("the deliverer holding the lease"))
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(blank=True, null=True)

@@ -1,0 +1,176 @@
+"""Delivering the outbox: lease due messages, hand each to its transport, record what happened.
+
+One ``step()``:
+
+1. Leases up to LIMIT due rows (pending, ``next_attempt_at`` reached, no live lease) under a random token:
+   on PostgreSQL the rows are picked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent deliverers
+   take disjoint rows without waiting; on SQLite the claim is one write transaction (Custode opens them
+   IMMEDIATE), so claims follow one another. Either way an UPDATE sets ``lease`` and ``leased_until``.
+2. For each leased row, renews the lease (``WHERE lease = token``); a row whose lease was lost is skipped.
+3. Calls the transport. When it returns, the row is marked sent at once, in one statement that checks the
+   token; on an error it gets ``last_error``, ``attempts + 1`` and the next attempt with exponential backoff
+   (10 s, doubling, at most 1 h, jittered), or, 24 h after it was written or on a permanent error, the status
+   failed, with a staff alert written in the same transaction.
+
+A deliverer that dies holding a lease only delays its rows until the lease expires (LEASE); they are then
+tried again. So a message is never lost, and it is sent twice only if the process dies in the moment
+between the peer accepting it (SMTP 250 to DATA, HTTP 2xx) and the mark being committed: a single UPDATE
+by primary key, a millisecond or so. No transport call runs inside a database transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from custode.notify.models import Channel, Message
+from custode.notify.services import outbox_enqueue
+from custode.notify.transports import NotConfigured, TransportError
+from custode.notify.transports import apprise as apprise_transport
+from custode.notify.transports import email as email_transport
+from custode.notify.transports import webhook as webhook_transport
+
+log = logging.getLogger("custode.notify")
+
+TRANSPORTS: dict[str, Callable[[Message], None]] = {
+    Channel.EMAIL: email_transport.send,
+    Channel.APPRISE: apprise_transport.send,
+    Channel.WEBHOOK: webhook_transport.send,
+}
+# Longer than any one transport call can take (each has a 10 s timeout per network operation).
+LEASE = timedelta(seconds=30)
+FIRST_RETRY = 10.0
+MAX_RETRY = 3600.0
+GIVE_UP_AFTER = timedelta(hours=24)
+# While a setting is missing, look again this often (attempts are not counted: nothing was tried).
+NOT_CONFIGURED_RETRY = 60.0
+# Alerts about failed messages carry keys starting with this; their own failure alerts nobody.
+FAILED_ALERT_PREFIX = "failed:"
+
+_told: set[str] = set()
+
+
+def step(*, now: datetime | None = None, limit: int = 50) -> bool:
+    """Deliver what is due; True if any message was due. NOW (default: the clock) is when this step starts."""
+    clock = _clock(now)
+    token = secrets.token_hex(16)
+    leased = _lease(clock(), limit, token)
+    for message in leased:
+        if _renew(message, token, clock()):
+            _deliver(message, token, clock)
+    return bool(leased)
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before attempt ATTEMPTS + 1: 10 s after the first failure, doubling, at most an hour, ±10 %."""
+    base = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
+    return base * random.uniform(0.9, 1.1)
+
+
+def _clock(now: datetime | None) -> Callable[[], datetime]:
+    if now is None:
+        return timezone.now
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
+
+
+def _due(now: datetime):
+    return Message.objects.filter(status=Message.Status.PENDING, next_attempt_at__lte=now).filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+
+
+def _lease(now: datetime, limit: int, token: str) -> list[Message]:
+    order = ("next_attempt_at", "id")
+    with transaction.atomic():
+        due = _due(now).order_by(*order)
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        _due(now).filter(id__in=ids).update(lease=token, leased_until=now + LEASE)
+    return list(Message.objects.filter(id__in=ids, lease=token).order_by(*order))
+
+
+def _renew(message: Message, token: str, now: datetime) -> bool:
+    return bool(_held(message, token).update(leased_until=now + LEASE))
+
+
+def _held(message: Message, token: str):
+    return Message.objects.filter(pk=message.pk, lease=token, status=Message.Status.PENDING)
+
+
+def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> None:
+    try:
+        TRANSPORTS[message.channel](message)
+    except NotConfigured as exc:
+        _not_configured(message, token, clock(), exc.message)
+    except TransportError as exc:
+        _failed_attempt(message, token, clock(), exc.message, permanent=exc.permanent)
+    except Exception as exc:  # a bug in a transport or a library must not stop the deliverer
+        log.exception("delivering message %s failed unexpectedly", message.pk)
+        _failed_attempt(message, token, clock(), f"{exc.__class__.__name__}: {exc}", permanent=False)
+    else:
+        _sent(message, token, clock())
+
+
+def _sent(message: Message, token: str, now: datetime) -> None:
+    marked = _held(message, token).update(status=Message.Status.SENT, sent_at=now, attempts=F("attempts") + 1,
+                                          last_error="", lease="", leased_until=None)
+    if not marked:
+        log.warning("message %s was delivered after its lease was lost; another deliverer may repeat it",
+                    message.pk)
+
+
+def _not_configured(message: Message, token: str, now: datetime, reason: str) -> None:
+    if reason not in _told:
+        _told.add(reason)
+        log.error("%s: %s messages wait until it is", reason, message.channel)
+    if now >= message.created_at + GIVE_UP_AFTER:
+        _failed_attempt(message, token, now, reason, permanent=True)
+        return
+    _held(message, token).update(last_error=reason[:500], lease="", leased_until=None,
+                                 next_attempt_at=now + timedelta(seconds=NOT_CONFIGURED_RETRY))
+
+
+def _failed_attempt(message: Message, token: str, now: datetime, reason: str, *, permanent: bool) -> None:
+    deadline = message.created_at + GIVE_UP_AFTER
+    reason = reason[:500]
+    if not permanent and now < deadline:
+        retry_at = min(now + timedelta(seconds=backoff(message.attempts + 1)), deadline)
+        _held(message, token).update(attempts=F("attempts") + 1, last_error=reason, lease="", leased_until=None,
+                                     next_attempt_at=retry_at)
+        return
+    with transaction.atomic():
+        failed = _held(message, token).update(status=Message.Status.FAILED, attempts=F("attempts") + 1,
+                                              last_error=reason, lease="", leased_until=None)
+        if failed:
+            log.warning("message %s (%s to %s) failed for good: %s", message.pk, message.channel,
+                        message.recipient_name or message.recipient, reason)
+            _alert_staff(message, reason)
+
+
+def _alert_staff(message: Message, reason: str) -> None:
+    """Tell staff that MESSAGE failed for good, unless it is itself such an alert (no loops)."""
+    if message.key.startswith(FAILED_ALERT_PREFIX):
+        return
+    try:
+        from custode.incidents.messages import delivery_failed
+    except ImportError as exc:
+        if exc.name != "custode.incidents.messages":
+            raise
+        return
+    message.status, message.last_error, message.attempts = Message.Status.FAILED, reason, message.attempts + 1
+    try:
+        with transaction.atomic():
+            outbox_enqueue(messages=delivery_failed(message))
+    except Exception:
+        log.exception("could not write the staff alert about failed message %s", message.pk)

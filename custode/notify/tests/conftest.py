@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from custode.checks.tests.servers_net import refused_port  # noqa: F401  (a fixture)
+from custode.notify.models import Message
+from custode.notify.outgoing import Outgoing
+from custode.notify.services import outbox_enqueue
+from custode.notify.tests.peers import HttpReceiver, SmtpServer
+
+_keys = itertools.count(1)
+
+
+def enqueue(**fields) -> Message:
+    """One message written through the outbox service, as every writer of messages does."""
+    n = next(_keys)
+    fields = {"key": f"test:{n}", "audience": "customer", "channel": "email", "recipient": f"anna{n}@example.com",
+              "language": "it", "subject": "Sito non raggiungibile", "body": "Stiamo lavorando.", **fields}
+    outbox_enqueue(messages=[Outgoing(**fields)])
+    return Message.objects.get(key=fields["key"])
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[SmtpServer]:
+    """A running SMTP server that CUSTODE_SMTP_URL points to."""
+    server = SmtpServer()
+    server.start()
+    settings.SMTP_URL = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    server = HttpReceiver()
+    server.start()
+    yield server
+    server.stop()
+

@@ -1,0 +1,114 @@
+"""Leases, retries and giving up: what makes the outbox deliver each message once, and never lose one."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from custode.notify import delivery
+from custode.notify.models import Message
+from custode.notify.tests.conftest import enqueue
+from custode.notify.tests.peers import SmtpServer
+from custode.testing import factories
+
+
+def test_backoff_starts_at_10s_doubles_and_stops_growing_at_an_hour():
+    assert 9 <= delivery.backoff(1) <= 11
+    assert 18 <= delivery.backoff(2) <= 22
+    assert 72 <= delivery.backoff(4) <= 88
+    assert 3240 <= delivery.backoff(30) <= 3960
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliverers_at_once_never_deliver_a_message_twice(smtp):
+    keys = {enqueue().key for _ in range(40)}
+    smtp.mailbox.rcpt_delay = 0.005
+    errors = []
+
+    def deliverer():
+        try:
+            while delivery.step(limit=5):
+                pass
+        except Exception as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliverer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    mails = smtp.mailbox.wait_for(40)
+    assert len(mails) == 40
+    assert len({mail["Message-ID"] for mail in mails}) == 40
+    assert set(Message.objects.filter(status="sent", attempts=1).values_list("key", flat=True)) == keys
+
+
+@pytest.mark.django_db
+def test_a_message_whose_deliverer_died_is_delivered_once_its_lease_expires(smtp):
+    message = enqueue()
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(lease="dead-deliverer", leased_until=now + timedelta(seconds=20))
+
+    assert delivery.step(now=now) is False
+    assert smtp.mailbox.messages == []
+
+    assert delivery.step(now=now + timedelta(seconds=21)) is True
+    assert delivery.step(now=now + timedelta(seconds=60)) is False
+    assert len(smtp.mailbox.wait_for(1)) == 1
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.lease, message.leased_until) == (
+        Message.Status.SENT, 1, "", None)
+
+
+@pytest.mark.django_db
+def test_a_message_not_delivered_within_24_hours_fails_for_good(settings):
+    settings.SMTP_URL = SmtpServer().url  # nothing listens there
+    message = enqueue()
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(hours=24, minutes=1),
+                                                 attempts=17)
+    delivery.step()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Message.Status.FAILED, 18)
+    assert message.last_error.endswith("connection refused")
+
+
+@pytest.mark.django_db
+def test_the_last_retry_is_due_when_the_24_hours_end(settings):
+    settings.SMTP_URL = SmtpServer().url  # nothing listens there
+    message = enqueue()
+    deadline = timezone.now() + timedelta(minutes=5)
+    Message.objects.filter(pk=message.pk).update(created_at=deadline - timedelta(hours=24), attempts=12)
+    delivery.step()
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (Message.Status.PENDING, 13)
+    assert message.next_attempt_at == deadline
+
+
+@pytest.mark.django_db
+def test_a_message_that_fails_for_good_alerts_staff_once_and_that_alert_alerts_nobody(settings, receiver):
+    pytest.importorskip("custode.incidents.messages")
+    factories.provider()
+    factories.staff("giulia", name="Giulia Ferri", notify=["webhook+" + receiver.url + "/staff"])
+    settings.SMTP_URL = ""
+    failing = enqueue(recipient="refused@example.com", topic="incident:7", customer_id=factories.customer().pk)
+    Message.objects.filter(pk=failing.pk).update(created_at=timezone.now() - timedelta(hours=25))
+
+    delivery.step()
+    failing.refresh_from_db()
+    assert (failing.status, failing.last_error) == (Message.Status.FAILED, "CUSTODE_SMTP_URL is not set")
+    [alert] = Message.objects.filter(key__startswith=f"failed:{failing.pk}:")
+    assert (alert.audience, alert.channel, alert.status) == ("staff", "webhook", Message.Status.PENDING)
+
+    receiver.status = 404
+    delivery.step()
+    alert.refresh_from_db()
+    assert alert.status == Message.Status.FAILED
+    assert Message.objects.count() == 2

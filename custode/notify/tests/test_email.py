@@ -1,0 +1,124 @@
+"""E-mail delivery against a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from custode.notify import delivery
+from custode.notify.models import Message
+from custode.notify.tests.conftest import enqueue
+from custode.notify.tests.peers import SmtpServer
+from custode.notify.transports.email import parse_url
+from custode.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_email_arrives_with_its_headers_and_a_utf8_body(smtp, settings):
+    settings.MAIL_FROM = ""
+    factories.provider(name="Rete Sicura", contact_email="assistenza@retesicura.example")
+    body = "Il sito è di nuovo raggiungibile: grazie per la pazienza.\n— Giulia Ferri, +39 0521 000000 (€ 0)\n"
+    message = enqueue(recipient="anna@example.com", recipient_name="Anna Bianchi", subject="Risolto: sito già su",
+                      body=body, headers={"List-Unsubscribe": "<https://status.example/unsubscribe/abc>"})
+
+    assert delivery.step() is True
+
+    [mail] = smtp.mailbox.wait_for(1)
+    assert mail["From"] == "Rete Sicura <assistenza@retesicura.example>"
+    assert mail["To"] == "Anna Bianchi <anna@example.com>"
+    assert mail["Subject"] == "Risolto: sito già su"
+    assert mail["List-Unsubscribe"] == "<https://status.example/unsubscribe/abc>"
+    assert mail["Message-ID"].startswith(f"<{message.pk}.") and mail["Message-ID"].endswith("@retesicura.example>")
+    assert mail["Date"].datetime.tzinfo is not None
+    assert mail.get_content_type() == "text/plain"
+    assert mail.get_content_charset() == "utf-8"
+    assert mail.get_content().replace("\r\n", "\n") == body
+    assert smtp.mailbox.envelopes == [("assistenza@retesicura.example", ["anna@example.com"])]
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == (Message.Status.SENT, 1, "")
+    assert message.sent_at is not None and message.leased_until is None
+    assert delivery.step() is False
+
+
+def test_custode_mail_from_is_the_sender_when_set(smtp, settings):
+    settings.MAIL_FROM = "noc@msp.example"
+    factories.provider(name="Rete Sicura", contact_email="assistenza@retesicura.example")
+    enqueue(recipient="anna@example.com")
+    delivery.step()
+    [mail] = smtp.mailbox.wait_for(1)
+    assert mail["From"] == "Rete Sicura <noc@msp.example>"
+    assert smtp.mailbox.envelopes[0][0] == "noc@msp.example"
+
+
+def test_a_server_that_is_down_means_a_retry_with_backoff_then_one_delivery_when_it_is_back(settings):
+    server = SmtpServer()  # its port is closed until started
+    settings.SMTP_URL = server.url
+    message = enqueue()
+    now = timezone.now()
+
+    assert delivery.step(now=now) is True
+    message.refresh_from_db()
+    assert message.status == Message.Status.PENDING
+    assert message.attempts == 1
+    assert message.last_error == f"SMTP 127.0.0.1:{server.port}: connection refused"
+    assert timedelta(seconds=8.9) < message.next_attempt_at - now < timedelta(seconds=11.1)
+    assert message.leased_until is None
+    assert delivery.step(now=now + timedelta(seconds=5)) is False
+
+    server.start()
+    try:
+        assert delivery.step(now=now + timedelta(seconds=12)) is True
+        assert delivery.step(now=now + timedelta(hours=2)) is False
+        assert len(server.mailbox.wait_for(1)) == 1
+    finally:
+        server.stop()
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == (Message.Status.SENT, 2, "")
+
+
+def test_a_refused_recipient_fails_at_once_with_the_servers_words(smtp):
+    message = enqueue(recipient="refused@example.com")
+    delivery.step()
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert message.last_error == "SMTP: recipient refused: 550 5.1.1 <refused@example.com>: no such mailbox here"
+    assert message.attempts == 1
+    assert smtp.mailbox.messages == []
+
+
+def test_without_custode_smtp_url_an_email_waits_and_says_why(settings):
+    settings.SMTP_URL = ""
+    message = enqueue()
+    now = timezone.now()
+    assert delivery.step(now=now) is True
+    message.refresh_from_db()
+    assert (message.status, message.attempts, message.last_error) == (
+        Message.Status.PENDING, 0, "CUSTODE_SMTP_URL is not set")
+    assert message.next_attempt_at > now
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("smtp://127.0.0.1:2525", ("127.0.0.1", 2525, False, False, "", "")),
+    ("smtp://mail.example.com", ("mail.example.com", 25, False, False, "", "")),
+    ("smtps://mail.example.com", ("mail.example.com", 465, True, False, "", "")),
+    ("smtp://u%40x:p%3Aw@mail.example.com:587?starttls=true", ("mail.example.com", 587, False, True, "u@x", "p:w")),
+])
+def test_smtp_urls_name_host_port_tls_and_login(url, expected):
+    server = parse_url(url)
+    assert (server.host, server.port, server.tls, server.starttls, server.user, server.password) == expected
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("http://mail.example.com", "must start with smtp:// or smtps://"),
+    ("smtp://:25", "names no host"),
+    ("smtp://mail.example.com:99999", "the port must be a number"),
+    ("smtp://mail.example.com?starttls=yes please", "starttls='yes please': must be true or false"),
+    ("smtp://mail.example.com?tls=true", "unknown option 'tls'"),
+    ("smtps://mail.example.com?starttls=true", "smtps:// is TLS already"),
+])
+def test_smtp_urls_that_cannot_work_are_refused_with_the_reason(url, problem):
+    with pytest.raises(ValueError, match=problem):
+        parse_url(url)

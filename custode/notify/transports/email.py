@@ -1,0 +1,154 @@
+"""E-mail over SMTP to ``CUSTODE_SMTP_URL``.
+
+    smtp://host[:port]                  plain SMTP (port 25)
+    smtp://host:587?starttls=true       upgraded with STARTTLS before anything is sent
+    smtps://host[:port]                 TLS from the first byte (port 465)
+    smtp://user:password@host:port      with AUTH; user and password percent-encoded
+
+Each message is one SMTP session: the deliverer marks it sent as soon as the server has answered 250 to
+its DATA. The Message-ID is derived from the outbox key, so the one duplicate a crash can cause (after the
+server's 250, before the mark) carries the same Message-ID as the original.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from email.errors import MessageError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from django.conf import settings
+
+from custode.checks.errors import reason_for
+from custode.directory.models import Provider
+from custode.notify.models import Message
+from custode.notify.transports import NotConfigured, TransportError
+
+TIMEOUT = 10.0
+OWN_HEADERS = {"from", "to", "subject", "date", "message-id", "content-type", "content-transfer-encoding",
+               "mime-version"}
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    host: str
+    port: int
+    tls: bool = False
+    starttls: bool = False
+    user: str = ""
+    password: str = ""
+
+
+def parse_url(url: str) -> SmtpServer:
+    """The server a CUSTODE_SMTP_URL names; ValueError saying what is wrong with it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("must start with smtp:// or smtps://, like smtp://127.0.0.1:2525")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ValueError("names no host, like smtp://mail.example.com:587")
+    options = dict(parse_qsl(parts.query, keep_blank_values=True))
+    unknown = set(options) - {"starttls"}
+    if unknown:
+        raise ValueError(f"unknown option {sorted(unknown)[0]!r}; the only option is starttls=true")
+    starttls = options.get("starttls", "false").lower()
+    if starttls not in ("true", "false"):
+        raise ValueError(f"starttls={starttls!r}: must be true or false")
+    if parts.scheme == "smtps" and starttls == "true":
+        raise ValueError("smtps:// is TLS already; starttls=true goes with smtp://")
+    tls = parts.scheme == "smtps"
+    return SmtpServer(host=parts.hostname, port=port or (465 if tls else 25), tls=tls, starttls=starttls == "true",
+                      user=unquote(parts.username or ""), password=unquote(parts.password or ""))
+
+
+def redacted(url: str) -> str:
+    """URL with its password masked, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
+
+
+def sender() -> str:
+    """CUSTODE_MAIL_FROM, else the provider's contact e-mail, else custode@ this host's name."""
+    return settings.MAIL_FROM or Provider.get().contact_email or f"custode@{socket.getfqdn()}"
+
+
+def build(message: Message, from_address: str) -> EmailMessage:
+    mail = EmailMessage()
+    domain = from_address.rpartition("@")[2] or "custode.invalid"
+    mail["From"] = formataddr((Provider.get().name, from_address))
+    mail["To"] = Address(message.recipient_name, addr_spec=message.recipient) if message.recipient_name \
+        else message.recipient
+    mail["Subject"] = message.subject
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = f"<{message.pk}.{hashlib.sha1(message.key.encode()).hexdigest()[:16]}@{domain}>"
+    for name, value in (message.headers or {}).items():
+        if name.lower() not in OWN_HEADERS:
+            mail[name] = str(value)
+    mail.set_content(message.body, charset="utf-8")
+    return mail
+
+
+def send(message: Message) -> None:
+    if not settings.SMTP_URL:
+        raise NotConfigured("CUSTODE_SMTP_URL is not set")
+    try:
+        server = parse_url(settings.SMTP_URL)
+    except ValueError as exc:
+        raise NotConfigured(f"CUSTODE_SMTP_URL {exc}") from None
+    try:
+        mail = build(message, sender())
+    except (ValueError, TypeError, MessageError) as exc:
+        raise TransportError(f"cannot write this e-mail: {exc}", permanent=True) from None
+    try:
+        _deliver(server, mail)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        raise TransportError(f"SMTP: recipient refused: {_reply(code, text)}", permanent=code >= 500) from None
+    except smtplib.SMTPDataError as exc:
+        raise TransportError(f"SMTP: message refused: {_reply(exc.smtp_code, exc.smtp_error)}",
+                             permanent=exc.smtp_code >= 500) from None
+    except smtplib.SMTPResponseException as exc:
+        raise TransportError(f"SMTP {server.host}:{server.port}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        reason = reason_for(exc, host=server.host, timeout=TIMEOUT) if isinstance(exc, OSError) else str(exc)
+        raise TransportError(f"SMTP {server.host}:{server.port}: {reason}") from None
+
+
+def _deliver(server: SmtpServer, mail: EmailMessage) -> None:
+    context = ssl.create_default_context()
+    if server.tls:
+        client: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT, context=context)
+    else:
+        client = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT)
+    try:
+        if server.starttls:
+            client.starttls(context=context)
+        if server.user:
+            client.login(server.user, server.password)
+        client.send_message(mail)
+    finally:
+        _quit(client)
+
+
+def _quit(client: smtplib.SMTP) -> None:
+    """Once the server took the message, a failing QUIT must not make it look undelivered."""
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {' '.join(text.split())}"
