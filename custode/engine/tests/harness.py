@@ -1,9 +1,10 @@
-"""Running the real engine in a background thread while a test watches the database."""
+"""Running the real engine in a background thread while a test watches the database, and its targets."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.server
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -59,3 +60,37 @@ def wait_for(condition: Callable[[], object], timeout: float = 10.0, every: floa
             return value
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+class Target:
+    """An HTTP server whose answers are given in advance: a list of statuses, the last one repeated.
+
+    PORT 0 takes a free one; a target closed and made again on the same port looks to a monitor like a
+    server that was stopped and started.
+    """
+
+    def __init__(self, statuses: list[int], port: int = 0):
+        self.statuses = statuses
+        self.served = 0
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status = target.statuses[min(target.served, len(target.statuses) - 1)]
+                target.served += 1
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-
 import pytest
 
 from custode.engine.tests.harness import running_engine, wait_for
@@ -13,48 +10,6 @@ from custode.results.models import CheckResult, StateChange
 from custode.testing import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Target:
-    """An HTTP server whose answers are given in advance: a list of statuses, the last one repeated."""
-
-    def __init__(self, statuses: list[int]):
-        self.statuses = statuses
-        self.served = 0
-        target = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                status = target.statuses[min(target.served, len(target.statuses) - 1)]
-                target.served += 1
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def target(request):
-    made = []
-
-    def make(statuses: list[int]) -> Target:
-        made.append(Target(statuses))
-        return made[-1]
-
-    yield make
-    for t in made:
-        t.close()
 
 
 def state(monitor: Monitor) -> str:

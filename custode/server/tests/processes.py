@@ -16,16 +16,32 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 
-def custode_env(tmp_path: Path, port: int | None = None) -> dict[str, str]:
-    """The parent's environment on a private data dir and SQLite file, never the test database."""
+def custode_env(tmp_path: Path, port: int | None = None, database_url: str | None = None) -> dict[str, str]:
+    """The parent's environment on a private data dir and SQLite file, unless DATABASE_URL names another."""
     env = {k: v for k, v in os.environ.items() if k not in ("CUSTODE_BASE_URL", "CUSTODE_DATABASE_URL")}
     env["CUSTODE_DATA_DIR"] = str(tmp_path / "data")
-    env["CUSTODE_DATABASE_URL"] = f"sqlite://{tmp_path}/custode.sqlite3"
+    env["CUSTODE_DATABASE_URL"] = database_url or f"sqlite://{tmp_path}/custode.sqlite3"
     if port is not None:
         env["CUSTODE_LISTEN"] = f"127.0.0.1:{port}"
     return env
+
+
+def shared_database_url() -> str:
+    """The test database (SQLite file or PostgreSQL) as a CUSTODE_DATABASE_URL, for a child that shares it.
+
+    Only for tests marked ``django_db(transaction=True)``: a child sees committed rows only.
+    """
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite://{Path(db['NAME']).resolve()}"
+    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgresql://{quote(db['USER'], safe='')}{password}@{db['HOST']}{port}/{quote(db['NAME'], safe='')}"
 
 
 def migrate(env: dict[str, str]) -> None:
