@@ -11,7 +11,9 @@ from django.contrib.auth import get_user_model
 
 from custode.assets.models import Asset
 from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
+from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Monitor
+from custode.results.models import StateChange
 
 _seq = itertools.count(1)
 
@@ -72,3 +74,20 @@ def staff(username: str | None = None, *, password: str = "correct horse battery
     profile.setdefault("name", username.title())
     StaffProfile.objects.create(user=user, **profile)
     return user
+
+
+def maintenance(*assets: Asset, start, duration: int = 3600, **fields) -> MaintenanceWindow:
+    fields.setdefault("title", {"en": "Planned maintenance", "it": "Manutenzione programmata",
+                                "es": "Mantenimiento programado"})
+    window = MaintenanceWindow.objects.create(key=fields.pop("key", f"window-{_n()}"), start=start,
+                                              duration=duration, **fields)
+    window.assets.set(assets)
+    return window
+
+
+def state_change(monitor: Monitor, state: str, *, at) -> StateChange:
+    """What the engine writes when a monitor changes state: the monitor's new state and its StateChange row."""
+    old = Monitor.objects.get(pk=monitor.pk).state
+    Monitor.objects.filter(pk=monitor.pk).update(state=state, state_since=at)
+    monitor.state = state
+    return StateChange.objects.create(monitor=monitor, at=at, from_state=old, to_state=state)
