@@ -6,9 +6,10 @@ import os
 import sys
 
 COMMANDS = {
-    "up": "run everything on one machine: migrate, web server, engine (prints the URL and how to log in)",
+    "up": "run everything on one machine: migrate, web server, engine, notifier (prints the URL and how to log in)",
     "web": "run the web server (UI, API, status pages, heartbeat pings) on CUSTODE_LISTEN",
     "engine": "run the check engine",
+    "notifier": "run the notifier: incidents from state changes, and delivery of e-mail, Apprise and webhooks",
     "apply": "apply a config file: custode apply -f custode.yaml [--dry-run] [--prune]",
     "export": "print the current configuration as YAML that applies back unchanged",
     "createadmin": "create an administrator, or reset the password of an existing user",

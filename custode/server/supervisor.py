@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 
-CHILDREN = ("web", "engine")
+CHILDREN = ("web", "engine", "notifier")
 # A child stopped by the signal we passed on has stopped cleanly.
 CLEAN_EXITS = {0, -signal.SIGTERM, -signal.SIGINT}
 

@@ -51,10 +51,11 @@ def test_up_stops_with_exit_0_and_takes_its_children_along_on_sigterm(tmp_path):
     with running("up", env=custode_env(tmp_path, free_port())) as up:
         up.wait_for(URL)
         pids = {name: int(pid) for name, pid in re.findall(r"(\w+) pid (\d+)", up.output())}
-        assert set(pids) == {"web", "engine"}
+        assert set(pids) == {"web", "engine", "notifier"}
         assert up.stop(timeout=10) == 0
         assert not any(alive(pid) for pid in pids.values())
         up.wait_for("engine stopped", timeout=5)
+        up.wait_for("notifier stopped", timeout=5)
 
 
 def test_a_second_up_on_the_same_data_creates_no_admin_and_prints_no_password(tmp_path):

@@ -11,7 +11,7 @@ from custode.server.welcome import print_welcome
 
 
 class Command(BaseCommand):
-    help = "Run everything on this machine: migrate, web server, engine; prints the URL and how to log in."
+    help = "Run everything on this machine: migrate, web server, engine, notifier; prints the URL and how to log in."
 
     def handle(self, *args, **options):
         address = supervisor.connect_address(*settings.LISTEN)

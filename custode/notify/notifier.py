@@ -1,0 +1,89 @@
+"""The notifier process: turns state changes into incidents and delivers the outbox, until told to stop.
+
+Its loop does one unit of each kind of work per turn (``custode.incidents.processor.step`` and
+``custode.notify.delivery.step``, each answering whether there was any) and naps 0.2 s when neither had
+any. SIGTERM and SIGINT let the unit in progress finish, then the loop ends: whatever was not done is
+still in the database for the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from custode.lib.env import SettingError
+from custode.notify import delivery
+from custode.notify.transports.email import parse_url, redacted
+
+log = logging.getLogger("custode.notify")
+
+NAP = 0.2
+# After an error the loop itself did not expect (the database away, say), wait this long and go on.
+ERROR_NAP = 2.0
+
+Step = Callable[[], bool]
+
+
+def check_settings() -> None:
+    if settings.SMTP_URL:
+        try:
+            parse_url(settings.SMTP_URL)
+        except ValueError as exc:
+            raise SettingError(f"CUSTODE_SMTP_URL={redacted(settings.SMTP_URL)!r}: {exc}") from None
+
+
+def steps() -> dict[str, Step]:
+    """The units of work this process runs; the incident step only once its module is there."""
+    found: dict[str, Step] = {}
+    try:
+        from custode.incidents import processor
+    except ImportError as exc:
+        if exc.name != "custode.incidents.processor":
+            raise
+    else:
+        found["incidents"] = processor.step
+    found["delivery"] = delivery.step
+    return found
+
+
+class Notifier:
+    def __init__(self, units: dict[str, Step]) -> None:
+        self.units = units
+        self.stopping = threading.Event()
+
+    def stop(self, *args: object) -> None:
+        self.stopping.set()
+
+    def turn(self) -> bool:
+        busy = False
+        for name, unit in self.units.items():
+            if self.stopping.is_set():
+                break
+            try:
+                busy = unit() or busy
+            except Exception:
+                log.exception("the %s step failed; trying again in %.0fs", name, ERROR_NAP)
+                self.stopping.wait(ERROR_NAP)
+        return busy
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            close_old_connections()
+            if not self.turn():
+                self.stopping.wait(NAP)
+
+
+def run() -> None:
+    notifier = Notifier(steps())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, notifier.stop)
+    missing = "" if "incidents" in notifier.units else " (custode.incidents.processor is not there: no incident step)"
+    log.info("notifier started: steps %s%s; e-mail %s", ", ".join(notifier.units), missing,
+             f"via {redacted(settings.SMTP_URL)}" if settings.SMTP_URL else "off (CUSTODE_SMTP_URL is not set)")
+    notifier.run()
+    log.info("notifier stopped")
