@@ -17,7 +17,7 @@ from django.db.models import Max
 
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Monitor
-from custode.results.models import CheckResult, StateChange
+from custode.results.models import CheckResult, Rollup, StateChange
 
 
 @dataclass(slots=True)
@@ -48,61 +48,58 @@ class Batch:
 
 
 def write(batch: Batch) -> list[Transition]:
-    """Store a batch; returns the transitions that were refused because the state had moved meanwhile."""
+    """Store a batch; returns the transitions that were refused because the state had moved meanwhile.
+
+    The raw results go in with one ``executemany``; each monitor's latest result and the hourly
+    rollups are then derived from those rows by two set-based statements, so the database does
+    that work without a Python round trip per result. One engine writes results to a database.
+    """
     with transaction.atomic():
-        adapt = connection.ops.adapt_datetimefield_value
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {CheckResult._meta.db_table} (monitor_id, at, status, latency_ms, reason) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                [(o.monitor_id, adapt(o.at), o.status, o.latency_ms, o.reason[:300]) for o in batch.observations],
-            )
-        _rollup(batch.observations)
-        _latest(batch.observations)
+            if batch.observations:
+                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {RESULTS}")
+                after = cursor.fetchone()[0]
+                adapt = connection.ops.adapt_datetimefield_value
+                cursor.executemany(
+                    f"INSERT INTO {RESULTS} (monitor_id, at, status, latency_ms, reason) VALUES (%s, %s, %s, %s, %s)",
+                    [(o.monitor_id, adapt(o.at), o.status, o.latency_ms, o.reason[:300]) for o in batch.observations],
+                )
+                cursor.execute(_latest_sql(), [after])
+                cursor.execute(_rollup_sql(connection.vendor), [after])
         return [t for t in batch.transitions if not _transition(t)]
 
 
-def _latest(observations: list[Observation]) -> None:
-    latest = {o.monitor_id: o for o in observations}
-    table = Monitor._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET last_check_at = %s, last_latency_ms = %s, last_reason = %s WHERE id = %s",
-            [(connection.ops.adapt_datetimefield_value(o.at), o.latency_ms, o.reason[:500], o.monitor_id)
-             for o in latest.values()],
-        )
+RESULTS = CheckResult._meta.db_table
+MONITORS = Monitor._meta.db_table
+ROLLUPS = Rollup._meta.db_table
 
 
-def _rollup(observations: list[Observation]) -> None:
-    """Add the batch to each monitor's hourly counters with one upsert per (monitor, hour)."""
-    sums: dict[tuple[int, dt.datetime], list] = defaultdict(lambda: [0, 0, 0.0, 0, None, None])
-    for o in observations:
-        row = sums[(o.monitor_id, o.at.replace(minute=0, second=0, microsecond=0))]
-        row[0] += 1
-        row[1] += o.status in ("up", "degraded")
-        if o.latency_ms is not None:
-            row[2] += o.latency_ms
-            row[3] += 1
-            row[4] = o.latency_ms if row[4] is None else min(row[4], o.latency_ms)
-            row[5] = o.latency_ms if row[5] is None else max(row[5], o.latency_ms)
-    if not sums:
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            """INSERT INTO results_rollup (monitor_id, hour, count, up_count, latency_sum, latency_count,
-                                           latency_min, latency_max)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+def _latest_sql() -> str:
+    """Each monitor in the batch gets its newest result as last check, latency and reason."""
+    return f"""UPDATE {MONITORS} SET last_check_at = r.at, last_latency_ms = r.latency_ms, last_reason = r.reason
+               FROM {RESULTS} r JOIN (SELECT MAX(id) AS id FROM {RESULTS} WHERE id > %s GROUP BY monitor_id) newest
+                 ON r.id = newest.id
+               WHERE {MONITORS}.id = r.monitor_id"""
+
+
+def _rollup_sql(vendor: str) -> str:
+    """Add the batch's results to the hourly counters of each (monitor, hour), one upsert per pair."""
+    hour = ("date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'" if vendor == "postgresql"
+            else "substr(at, 1, 13) || ':00:00'")
+    return f"""INSERT INTO {ROLLUPS} (monitor_id, hour, count, up_count, latency_sum, latency_count,
+                                     latency_min, latency_max)
+               SELECT monitor_id, {hour}, COUNT(*), SUM(CASE WHEN status IN ('up', 'degraded') THEN 1 ELSE 0 END),
+                      COALESCE(SUM(latency_ms), 0), COUNT(latency_ms), MIN(latency_ms), MAX(latency_ms)
+               FROM {RESULTS} WHERE id > %s GROUP BY monitor_id, {hour}
                ON CONFLICT (monitor_id, hour) DO UPDATE SET
-                 count = results_rollup.count + excluded.count,
-                 up_count = results_rollup.up_count + excluded.up_count,
-                 latency_sum = results_rollup.latency_sum + excluded.latency_sum,
-                 latency_count = results_rollup.latency_count + excluded.latency_count,
-                 latency_min = CASE WHEN results_rollup.latency_min IS NULL OR excluded.latency_min < results_rollup.latency_min
-                                    THEN excluded.latency_min ELSE results_rollup.latency_min END,
-                 latency_max = CASE WHEN results_rollup.latency_max IS NULL OR excluded.latency_max > results_rollup.latency_max
-                                    THEN excluded.latency_max ELSE results_rollup.latency_max END""",
-            [(mid, connection.ops.adapt_datetimefield_value(hour), *row) for (mid, hour), row in sums.items()],
-        )
+                 count = {ROLLUPS}.count + excluded.count,
+                 up_count = {ROLLUPS}.up_count + excluded.up_count,
+                 latency_sum = {ROLLUPS}.latency_sum + excluded.latency_sum,
+                 latency_count = {ROLLUPS}.latency_count + excluded.latency_count,
+                 latency_min = CASE WHEN {ROLLUPS}.latency_min IS NULL OR excluded.latency_min < {ROLLUPS}.latency_min
+                                    THEN excluded.latency_min ELSE {ROLLUPS}.latency_min END,
+                 latency_max = CASE WHEN {ROLLUPS}.latency_max IS NULL OR excluded.latency_max > {ROLLUPS}.latency_max
+                                    THEN excluded.latency_max ELSE {ROLLUPS}.latency_max END"""
 
 
 def _transition(t: Transition) -> bool:
@@ -169,10 +166,32 @@ def assets_in_maintenance(now: dt.datetime) -> set[int]:
 
 
 def prune_results(before: dt.datetime, chunk: int = 20000) -> int:
-    """Delete raw results older than BEFORE in chunks, so the writer never holds a long lock."""
+    """Delete raw results older than BEFORE in chunks, so the writer never holds a long lock.
+
+    Results are written in time order, so ids grow with ``at``: the boundary is found by bisecting
+    ids, and the table needs no index on ``at`` (one index less to update on every insert).
+    """
+    boundary = _first_id_at_or_after(before)
     total = 0
     while True:
-        ids = list(CheckResult.objects.filter(at__lt=before).values_list("id", flat=True)[:chunk])
+        ids = list(CheckResult.objects.filter(id__lt=boundary).order_by("id").values_list("id", flat=True)[:chunk])
         if not ids:
             return total
         total += CheckResult.objects.filter(id__in=ids).delete()[0]
+
+
+def _first_id_at_or_after(moment: dt.datetime) -> int:
+    """The smallest result id whose ``at`` is not before MOMENT (one past the last id when none is)."""
+    rows = CheckResult.objects.order_by("id")
+    first, last = rows.values_list("id", flat=True).first(), rows.values_list("id", flat=True).last()
+    if first is None:
+        return 0
+    low, high = first, last + 1
+    while low < high:
+        middle = (low + high) // 2
+        row = rows.filter(id__gte=middle).values_list("id", "at").first()
+        if row is None or row[1] >= moment:
+            high = middle
+        else:
+            low = row[0] + 1
+    return low

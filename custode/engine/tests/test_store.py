@@ -1,0 +1,80 @@
+"""The engine's writes: raw results, each monitor's latest result, hourly rollups, state changes, pruning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from custode.engine import store
+from custode.monitors.models import Monitor
+from custode.results.models import CheckResult, Rollup, StateChange
+from custode.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 12, 2, 9, 58, 30, tzinfo=dt.timezone.utc)
+
+
+def observation(monitor: Monitor, seconds: float, status: str = "up", latency: float | None = 10.0,
+                reason: str = "") -> store.Observation:
+    return store.Observation(monitor.pk, T0 + dt.timedelta(seconds=seconds), status, latency, reason)
+
+
+def test_rollups_count_each_hour_of_each_monitor_with_latency_bounds():
+    site, nas = factories.monitor(), factories.monitor()
+    store.write(store.Batch(observations=[
+        observation(site, 0, latency=12.0), observation(site, 60, "down", None, "connection refused"),
+        observation(site, 120, latency=30.0),  # 10:00:30, the next hour
+        observation(nas, 10, latency=5.0), observation(nas, 20, "degraded", 7.0),
+    ]))
+    store.write(store.Batch(observations=[observation(site, 130, latency=3.0)]))
+
+    rollups = {(r.monitor_id, r.hour): r for r in Rollup.objects.all()}
+    nine, ten = T0.replace(minute=0, second=0), T0.replace(hour=10, minute=0, second=0)
+    assert set(rollups) == {(site.pk, nine), (site.pk, ten), (nas.pk, nine)}
+    early = rollups[(site.pk, nine)]
+    assert (early.count, early.up_count, early.latency_sum, early.latency_count) == (2, 1, 12.0, 1)
+    late = rollups[(site.pk, ten)]
+    assert (late.count, late.up_count, late.latency_min, late.latency_max) == (2, 2, 3.0, 30.0)
+    assert (rollups[(nas.pk, nine)].count, rollups[(nas.pk, nine)].up_count) == (2, 2)
+    assert CheckResult.objects.count() == 6
+
+
+def test_each_monitor_keeps_its_newest_result_as_last_check():
+    site, other = factories.monitor(), factories.monitor()
+    store.write(store.Batch(observations=[
+        observation(site, 0, latency=12.0), observation(site, 5, "down", None, "status 503, expected 200"),
+    ]))
+    site.refresh_from_db()
+    other.refresh_from_db()
+    assert site.last_check_at == T0 + dt.timedelta(seconds=5)
+    assert (site.last_latency_ms, site.last_reason) == (None, "status 503, expected 200")
+    assert other.last_check_at is None
+
+
+def test_a_state_change_is_stored_once_even_if_written_twice():
+    site = factories.monitor()
+    change = store.Transition(site.pk, T0, "unknown", "down", "connection refused")
+    assert store.write(store.Batch(transitions=[change])) == []
+    assert store.write(store.Batch(transitions=[change])) == [change]
+    assert StateChange.objects.filter(monitor=site).count() == 1
+    assert Monitor.objects.get(pk=site.pk).state == "down"
+
+
+def test_pruning_removes_only_results_older_than_the_retention():
+    site = factories.monitor()
+    store.write(store.Batch(observations=[observation(site, s) for s in range(0, 600, 60)]))
+    CheckResult.objects.filter(id=CheckResult.objects.order_by("id")[2].id).delete()  # a gap in the ids
+
+    removed = store.prune_results(T0 + dt.timedelta(seconds=300), chunk=2)
+
+    assert removed == 4
+    kept = list(CheckResult.objects.order_by("at").values_list("at", flat=True))
+    assert kept[0] == T0 + dt.timedelta(seconds=300) and len(kept) == 5
+    assert store.prune_results(T0 + dt.timedelta(seconds=300)) == 0
+    assert store.prune_results(T0 - dt.timedelta(days=1)) == 0
+
+
+def test_pruning_an_empty_table_removes_nothing():
+    assert store.prune_results(T0) == 0
