@@ -6,7 +6,6 @@ Every failed expectation names what was found: "status 503, expected 200",
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import re
@@ -14,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from custode.checks import httpclient
+from custode.checks.deadline import within
 from custode.checks.errors import reason_for
 from custode.checks.result import Result
 from custode.checks.secrets import MissingSecret, secret
@@ -29,7 +29,7 @@ async def check(spec: HttpSpec) -> Result:
     except MissingSecret as e:
         return Result.down(str(e))
     try:
-        async with asyncio.timeout(spec.timeout):
+        async with within(spec.timeout):
             response = await httpclient.request(
                 spec.method, spec.url, headers=spec.headers, body=spec.body, auth=auth, verify=spec.verify_tls,
                 follow_redirects=spec.follow_redirects)

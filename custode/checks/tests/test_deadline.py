@@ -1,0 +1,77 @@
+"""within(): a check's time limit, shared by all checks of a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from custode.checks.deadline import RESOLUTION, within
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_a_block_that_overruns_raises_timeout_soon_after_its_deadline():
+    async def main():
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            async with within(0.2):
+                await asyncio.sleep(5)
+        return time.monotonic() - started
+
+    elapsed = run(main())
+    assert 0.2 <= elapsed < 0.2 + 4 * RESOLUTION
+
+
+def test_a_block_that_finishes_in_time_is_not_cancelled_later():
+    async def main():
+        async with within(0.1) as limit:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.3)  # past the deadline: the sweep must leave this task alone
+        return limit.expired
+
+    assert run(main()) is False
+
+
+def test_many_blocks_expire_each_at_its_own_deadline():
+    async def one(seconds: float) -> float:
+        started = time.monotonic()
+        try:
+            async with within(seconds):
+                await asyncio.sleep(10)
+        except TimeoutError:
+            return time.monotonic() - started
+        return -1.0
+
+    async def main():
+        return await asyncio.gather(*[one(s) for s in (0.1, 0.3, 0.1, 0.5)])
+
+    for wanted, elapsed in zip((0.1, 0.3, 0.1, 0.5), run(main())):
+        assert wanted <= elapsed < wanted + 4 * RESOLUTION
+
+
+def test_a_cancellation_from_outside_stays_a_cancellation():
+    async def blocked():
+        async with within(5):
+            await asyncio.sleep(10)
+
+    async def main():
+        task = asyncio.create_task(blocked())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(main())
+
+
+def test_an_error_inside_the_block_passes_through():
+    async def main():
+        async with within(1):
+            raise ConnectionRefusedError("refused")
+
+    with pytest.raises(ConnectionRefusedError):
+        run(main())
