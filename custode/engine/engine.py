@@ -28,7 +28,7 @@ from custode.checks.errors import reason_for
 from custode.checks.registry import check_for
 from custode.checks.result import Result
 from custode.engine import store
-from custode.engine.runtime import MonitorRuntime, judge
+from custode.engine.runtime import MonitorRuntime, SharedParts, judge
 from custode.engine.stats import Stats
 from custode.lib import durations
 from custode.monitors.models import State
@@ -57,6 +57,7 @@ class Engine:
         self.in_flight: dict[asyncio.Task, tuple[MonitorRuntime, float]] = {}
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-db")
         self.fingerprint: tuple | None = None
+        self.shared = SharedParts()
         self.seen_changes: dt.datetime | None = None
         self.seen_pings: dt.datetime | None = None
 
@@ -111,15 +112,16 @@ class Engine:
         if old is not None and old.updated_at == row.updated_at:
             return
         try:
-            spec = monitor_spec_of(row)
+            spec = self.shared.share(monitor_spec_of(row))
         except Exception as e:  # a row edited by hand into something invalid: skip it, loudly
             log.error("monitor %s has an invalid spec, not checked: %s", row.key, e)
             self.monitors.pop(row.id, None)
             return
-        rt = MonitorRuntime(id=row.id, key=row.key, type=row.type, interval=row.interval, retries=row.retries,
-                            timeout=row.timeout, spec=spec, asset_id=row.asset_id, state=row.state,
+        same = self.shared.same
+        rt = MonitorRuntime(id=row.id, key=spec.id, type=same(row.type), interval=row.interval, retries=row.retries,
+                            timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
                             updated_at=row.updated_at, last_ping_at=row.last_ping_at,
-                            last_ping_kind=row.last_ping_kind,
+                            last_ping_kind=same(row.last_ping_kind),
                             check=None if row.type == "push" else check_for(row.type))
         if old is not None:
             rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
