@@ -7,6 +7,7 @@ One ``step()``:
    take disjoint rows without waiting; on SQLite the claim is one write transaction (Custode opens them
    IMMEDIATE), so claims follow one another. Either way an UPDATE sets ``lease`` and ``leased_until``.
 2. For each leased row, renews the lease (``WHERE lease = token``); a row whose lease was lost is skipped.
+   Rows not started within BUDGET seconds are handed back for the next step.
 3. Calls the transport. When it returns, the row is marked sent at once, in one statement that checks the
    token; on an error it gets ``last_error``, ``attempts + 1`` and the next attempt with exponential backoff
    (10 s, doubling, at most 1 h, jittered), or, 24 h after it was written or on a permanent error, the status
@@ -47,6 +48,9 @@ TRANSPORTS: dict[str, Callable[[Message], None]] = {
 }
 # Longer than any one transport call can take (each has a 10 s timeout per network operation).
 LEASE = timedelta(seconds=30)
+# A step hands back what it has not started after this many seconds, so a slow peer does not hold up the
+# incident step that runs between delivery steps, nor a SIGTERM.
+BUDGET = 2.0
 FIRST_RETRY = 10.0
 MAX_RETRY = 3600.0
 GIVE_UP_AFTER = timedelta(hours=24)
@@ -63,7 +67,11 @@ def step(*, now: datetime | None = None, limit: int = 50) -> bool:
     clock = _clock(now)
     token = secrets.token_hex(16)
     leased = _lease(clock(), limit, token)
-    for message in leased:
+    started = time.monotonic()
+    for n, message in enumerate(leased):
+        if time.monotonic() - started > BUDGET:
+            _release(leased[n:], token)
+            break
         if _renew(message, token, clock()):
             _deliver(message, token, clock)
     return bool(leased)
@@ -102,6 +110,11 @@ def _lease(now: datetime, limit: int, token: str) -> list[Message]:
 
 def _renew(message: Message, token: str, now: datetime) -> bool:
     return bool(_held(message, token).update(leased_until=now + LEASE))
+
+
+def _release(messages: list[Message], token: str) -> None:
+    Message.objects.filter(id__in=[m.pk for m in messages], lease=token, status=Message.Status.PENDING).update(
+        lease="", leased_until=None)
 
 
 def _held(message: Message, token: str):

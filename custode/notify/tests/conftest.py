@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from custode.checks.tests.servers_net import refused_port  # noqa: F401  (a fixture)
+from custode.checks.tests.servers_net import refused_port, smtp_ca, trust_smtp_ca  # noqa: F401  (fixtures)
 from custode.notify.models import Message
 from custode.notify.outgoing import Outgoing
 from custode.notify.services import outbox_enqueue

@@ -55,11 +55,15 @@ class Mailbox:
 
 
 class SmtpServer:
-    """An aiosmtpd server on a loopback port chosen once, so it can be stopped and started again."""
+    """An aiosmtpd server on a loopback port chosen once, so it can be stopped and started again.
 
-    def __init__(self) -> None:
+    PARAMETERS go to aiosmtpd's SMTP class: ``tls_context``, ``require_starttls``, ``authenticator``, ...
+    """
+
+    def __init__(self, **parameters) -> None:
         self.mailbox = Mailbox()
         self.port = free_port()
+        self.parameters = parameters
         self.controller: Controller | None = None
 
     @property
@@ -68,7 +72,7 @@ class SmtpServer:
 
     def start(self) -> None:
         self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, ready_timeout=10,
-                                     server_hostname="mx.custode.test")
+                                     server_hostname="mx.custode.test", **self.parameters)
         self.controller.start()
 
     def stop(self) -> None:

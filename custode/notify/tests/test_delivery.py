@@ -112,3 +112,19 @@ def test_a_message_that_fails_for_good_alerts_staff_once_and_that_alert_alerts_n
     alert.refresh_from_db()
     assert alert.status == Message.Status.FAILED
     assert Message.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_slow_server_makes_a_step_hand_back_what_it_did_not_start(smtp, monkeypatch):
+    monkeypatch.setattr(delivery, "BUDGET", 0.1)
+    smtp.mailbox.rcpt_delay = 0.2
+    messages = [enqueue() for _ in range(4)]
+
+    assert delivery.step() is True
+    assert len(smtp.mailbox.messages) == 1
+    waiting = Message.objects.filter(pk__in=[m.pk for m in messages[1:]])
+    assert set(waiting.values_list("status", "attempts", "lease", "leased_until")) == {("pending", 0, "", None)}
+
+    while delivery.step():
+        pass
+    assert len(smtp.mailbox.messages) == 4

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ssl
 from datetime import timedelta
 
 import pytest
+from aiosmtpd.smtp import AuthResult
 from django.utils import timezone
 
 from custode.notify import delivery
@@ -122,3 +124,46 @@ def test_smtp_urls_name_host_port_tls_and_login(url, expected):
 def test_smtp_urls_that_cannot_work_are_refused_with_the_reason(url, problem):
     with pytest.raises(ValueError, match=problem):
         parse_url(url)
+
+
+def tls_login_server(smtp_ca, logins: list) -> SmtpServer:
+    """A server that offers STARTTLS (certificate for 127.0.0.1 from SMTP_CA) and takes only ops@msp.example."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    smtp_ca.issue_cert("127.0.0.1").configure_cert(context)
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        accepted = (auth_data.login, auth_data.password) == (b"ops@msp.example", b"pa:ss")
+        return AuthResult(success=accepted, handled=False)
+
+    return SmtpServer(tls_context=context, require_starttls=True, auth_required=True, authenticator=authenticator)
+
+
+def test_starttls_and_the_login_in_the_url_are_used(smtp_ca, trust_smtp_ca, settings):
+    logins = []
+    server = tls_login_server(smtp_ca, logins)
+    server.start()
+    try:
+        settings.SMTP_URL = f"smtp://ops%40msp.example:pa%3Ass@127.0.0.1:{server.port}?starttls=true"
+        message = enqueue()
+        delivery.step()
+        assert len(server.mailbox.wait_for(1)) == 1
+    finally:
+        server.stop()
+    assert logins == [(b"ops@msp.example", b"pa:ss")]
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+
+
+def test_a_wrong_password_keeps_the_email_pending_with_the_servers_answer(smtp_ca, trust_smtp_ca, settings):
+    server = tls_login_server(smtp_ca, [])
+    server.start()
+    try:
+        settings.SMTP_URL = f"smtp://ops%40msp.example:wrong@127.0.0.1:{server.port}?starttls=true"
+        message = enqueue()
+        delivery.step()
+    finally:
+        server.stop()
+    message.refresh_from_db()
+    assert message.status == Message.Status.PENDING
+    assert message.last_error.startswith(f"SMTP 127.0.0.1:{server.port}: 535 ")

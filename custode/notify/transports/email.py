@@ -120,8 +120,10 @@ def send(message: Message) -> None:
                              permanent=exc.smtp_code >= 500) from None
     except smtplib.SMTPResponseException as exc:
         raise TransportError(f"SMTP {server.host}:{server.port}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
-    except (smtplib.SMTPException, OSError) as exc:
-        reason = reason_for(exc, host=server.host, timeout=TIMEOUT) if isinstance(exc, OSError) else str(exc)
+    except smtplib.SMTPException as exc:  # an OSError too, but its words are better than the errno's
+        raise TransportError(f"SMTP {server.host}:{server.port}: {exc}") from None
+    except OSError as exc:
+        reason = reason_for(exc, host=server.host, timeout=TIMEOUT)
         raise TransportError(f"SMTP {server.host}:{server.port}: {reason}") from None
 
 
