@@ -28,7 +28,8 @@ from custode.checks.errors import reason_for
 from custode.checks.registry import check_for
 from custode.checks.result import Result
 from custode.engine import store
-from custode.engine.runtime import MonitorRuntime, SharedParts, judge
+from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
+from custode.engine.upstream import Upstream
 from custode.engine.stats import Stats
 from custode.lib import durations
 from custode.monitors.models import State
@@ -58,6 +59,7 @@ class Engine:
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-db")
         self.fingerprint: tuple | None = None
         self.shared = SharedParts()
+        self.upstream = Upstream(self.monitors, self._check_now)
         self.seen_changes: dt.datetime | None = None
         self.seen_pings: dt.datetime | None = None
 
@@ -96,6 +98,7 @@ class Engine:
             for row in rows:
                 self._install(row)
                 self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
+            self.upstream.of_asset = await self._db(store.upstream_monitors)
             if len(rows) > 1000:
                 del rows
                 release_memory()
@@ -169,6 +172,7 @@ class Engine:
                 rt = self.monitors.get(monitor_id)
                 if rt is None or rt.generation != generation:
                     continue
+                rt.running = True
                 task = loop.create_task(self._run(rt, due))
                 self.in_flight[task] = (rt, time.monotonic() + rt.timeout + 1.0)
                 task.add_done_callback(self._done)
@@ -188,9 +192,19 @@ class Engine:
         if len(self.in_flight) == self.concurrency - 1:
             self.wake.set()  # a slot is free again for checks that are due
 
+    def _check_now(self, rt: MonitorRuntime) -> None:
+        """Run RT's check at once instead of at its turn (its result is coming anyway if it runs)."""
+        if not rt.running and not self.stopping.is_set():
+            rt.generation += 1
+            rt.due = time.monotonic()
+            self._push(rt)
+
     async def _run(self, rt: MonitorRuntime, due: float) -> None:
         self.stats.started(time.monotonic() - due)
-        result = await self._execute(rt)
+        try:
+            result = await self._execute(rt)
+        finally:
+            rt.running = False
         if self.monitors.get(rt.id) is not rt:
             return  # edited or removed while the check ran: the new version has its own schedule
         retry = False
@@ -221,6 +235,10 @@ class Engine:
     def _judge(self, rt: MonitorRuntime, result: Result) -> bool:
         self.stats.checked()
         verdict = judge(rt, result)
+        going_down = verdict.state == State.DOWN and rt.state != State.DOWN
+        if (verdict.retry or going_down) and self.upstream.holds(rt):
+            verdict = Verdict(rt.state, True)  # what it depends on is being checked: its verdict comes first
+        self.upstream.judged(rt, final=not verdict.retry)
         rt.failures = rt.failures + 1 if verdict.retry else 0
         at = utcnow()
         self.batch.observations.append(

@@ -35,6 +35,7 @@ class MonitorRuntime:
     due: float = 0.0
     generation: int = 0
     in_maintenance: bool = False
+    running: bool = False
     last_ping_at: Any = None
     last_ping_kind: str = ""
     check: Any = None

@@ -13,8 +13,9 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 
+from custode.assets.models import Asset
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Monitor
 from custode.results.models import CheckResult, Rollup, StateChange
@@ -111,9 +112,41 @@ def _transition(t: Transition) -> bool:
 
 
 def fingerprint() -> tuple:
-    """Changes whenever a monitor is added, edited or removed: the engine reloads when it does."""
+    """Changes whenever a monitor or a dependency between assets is added, edited or removed."""
     summary = Monitor.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
-    return (Monitor.objects.count(), summary["n"], summary["changed"])
+    edges = Asset.depends_on.through.objects.aggregate(n=Count("id"), last=Max("id"))
+    return (Monitor.objects.count(), summary["n"], summary["changed"], edges["n"], edges["last"])
+
+
+def upstream_monitors() -> dict[int, tuple[int, ...]]:
+    """For each asset that depends on others, directly or not: the active monitors of those others."""
+    needs: dict[int, list[int]] = defaultdict(list)
+    for asset_id, needed_id in Asset.depends_on.through.objects.values_list("from_asset_id", "to_asset_id"):
+        needs[asset_id].append(needed_id)
+    if not needs:
+        return {}
+    watched: dict[int, list[int]] = defaultdict(list)
+    needed = {a for targets in needs.values() for a in targets}
+    for monitor_id, asset_id in Monitor.objects.filter(asset_id__in=needed, paused=False).values_list("id", "asset_id"):
+        watched[asset_id].append(monitor_id)
+    upstream = {}
+    for asset_id in needs:
+        monitors = tuple(m for above in _above(asset_id, needs) for m in watched.get(above, ()))
+        if monitors:
+            upstream[asset_id] = monitors
+    return upstream
+
+
+def _above(asset_id: int, needs: dict[int, list[int]]) -> list[int]:
+    """What ASSET_ID depends on, directly or not, nearest first (the graph has no cycles; guarded anyway)."""
+    seen, order, queue = {asset_id}, [], list(needs.get(asset_id, ()))
+    while queue:
+        above = queue.pop(0)
+        if above not in seen:
+            seen.add(above)
+            order.append(above)
+            queue.extend(needs.get(above, ()))
+    return order
 
 
 MonitorRow = namedtuple("MonitorRow", ["id", "key", "type", "interval", "retries", "timeout", "paused", "spec",
@@ -145,8 +178,6 @@ def pings_since(since: dt.datetime | None) -> list[tuple[int, dt.datetime, str]]
 
 def assets_in_maintenance(now: dt.datetime) -> set[int]:
     """Assets inside an active window, and everything that depends on them, directly or not."""
-    from custode.assets.models import Asset
-
     active = set()
     for window in MaintenanceWindow.objects.filter(start__lte=now).prefetch_related("assets"):
         if window.end > now:
