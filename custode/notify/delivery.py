@@ -79,7 +79,7 @@ def step(*, now: datetime | None = None, limit: int = 50) -> bool:
 
 def backoff(attempts: int) -> float:
     """Seconds before attempt ATTEMPTS + 1: 10 s after the first failure, doubling, at most an hour, ±10 %."""
-    base = min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
+    base = min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 20), MAX_RETRY)
     return base * random.uniform(0.9, 1.1)
 
 
@@ -97,6 +97,8 @@ def _due(now: datetime):
 
 def _lease(now: datetime, limit: int, token: str) -> list[Message]:
     order = ("next_attempt_at", "id")
+    if not _due(now).exists():  # a read: on SQLite an idle step then takes no write lock
+        return []
     with transaction.atomic():
         due = _due(now).order_by(*order)
         if connection.features.has_select_for_update_skip_locked:

@@ -21,6 +21,7 @@ def test_backoff_starts_at_10s_doubles_and_stops_growing_at_an_hour():
     assert 18 <= delivery.backoff(2) <= 22
     assert 72 <= delivery.backoff(4) <= 88
     assert 3240 <= delivery.backoff(30) <= 3960
+    assert 3240 <= delivery.backoff(32767) <= 3960
 
 
 @pytest.mark.django_db(transaction=True)

@@ -49,8 +49,8 @@ def test_up_serves_the_app_and_the_one_time_password_logs_in(tmp_path):
 
 def test_up_stops_with_exit_0_and_takes_its_children_along_on_sigterm(tmp_path):
     with running("up", env=custode_env(tmp_path, free_port())) as up:
-        up.wait_for(URL)
-        pids = {name: int(pid) for name, pid in re.findall(r"(\w+) pid (\d+)", up.output())}
+        processes = up.wait_for(r"Processes\s+(.*)").group(1)
+        pids = {name: int(pid) for name, pid in re.findall(r"(\w+) pid (\d+)", processes)}
         assert set(pids) == {"web", "engine", "notifier"}
         assert up.stop(timeout=10) == 0
         assert not any(alive(pid) for pid in pids.values())
