@@ -37,6 +37,8 @@ def test_an_email_arrives_with_its_headers_and_a_utf8_body(smtp, settings):
     assert mail["Date"].datetime.tzinfo is not None
     assert mail.get_content_type() == "text/plain"
     assert mail.get_content_charset() == "utf-8"
+    assert mail["Content-Transfer-Encoding"] == "quoted-printable"
+    assert mail["Auto-Submitted"] == "auto-generated"
     assert mail.get_content().replace("\r\n", "\n") == body
     assert smtp.mailbox.envelopes == [("assistenza@retesicura.example", ["anna@example.com"])]
     message.refresh_from_db()

@@ -92,10 +92,11 @@ def build(message: Message, from_address: str) -> EmailMessage:
     mail["Subject"] = message.subject
     mail["Date"] = formatdate(usegmt=True)
     mail["Message-ID"] = f"<{message.pk}.{hashlib.sha1(message.key.encode()).hexdigest()[:16]}@{domain}>"
-    for name, value in (message.headers or {}).items():
+    headers = {"Auto-Submitted": "auto-generated", **(message.headers or {})}  # no out-of-office replies
+    for name, value in headers.items():
         if name.lower() not in OWN_HEADERS:
             mail[name] = str(value)
-    mail.set_content(message.body, charset="utf-8")
+    mail.set_content(message.body, charset="utf-8", cte="quoted-printable")  # 7-bit: any relay takes it
     return mail
 
 
