@@ -54,7 +54,7 @@ class Engine:
         self.retention = retention
         self.stats = Stats(emit)
         self.stopping = asyncio.Event()
-        self.wake = asyncio.Event()
+        self.wake = Alarm()
         self.in_flight: dict[asyncio.Task, tuple[MonitorRuntime, float]] = {}
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-db")
         self.fingerprint: tuple | None = None
@@ -79,7 +79,7 @@ class Engine:
 
     def stop(self) -> None:
         self.stopping.set()
-        self.wake.set()
+        self.wake.ring()
 
     # -- the database thread ------------------------------------------------------------------
 
@@ -152,7 +152,7 @@ class Engine:
 
     def _push(self, rt: MonitorRuntime) -> None:
         if not self.heap or rt.due < self.heap[0][0]:
-            self.wake.set()  # earlier than anything the scheduler is sleeping towards
+            self.wake.ring()  # earlier than anything the scheduler is sleeping towards
         heapq.heappush(self.heap, (rt.due, next(self.seq), rt.id, rt.generation))
 
     async def _overdue(self) -> None:
@@ -164,33 +164,33 @@ class Engine:
                 task.cancel()
 
     async def _schedule(self) -> None:
+        """Start every check due within the next SLICE, then nap until the next one is due or a poke.
+
+        Starting a slice's checks together (at most 5 ms early) makes one wake-up per slice instead
+        of one per check: at thousands of checks a second that is most of the scheduler's cost.
+        """
         loop = asyncio.get_running_loop()
+        heap, monitors = self.heap, self.monitors
         while not self.stopping.is_set():
             now = time.monotonic()
-            while self.heap and self.heap[0][0] <= now and len(self.in_flight) < self.concurrency:
-                due, _, monitor_id, generation = heapq.heappop(self.heap)
-                rt = self.monitors.get(monitor_id)
+            horizon = now + SLICE
+            while heap and heap[0][0] <= horizon and len(self.in_flight) < self.concurrency:
+                due, _, monitor_id, generation = heapq.heappop(heap)
+                rt = monitors.get(monitor_id)
                 if rt is None or rt.generation != generation:
                     continue
                 rt.running = True
                 task = loop.create_task(self._run(rt, due))
-                self.in_flight[task] = (rt, time.monotonic() + rt.timeout + 1.0)
+                self.in_flight[task] = (rt, now + rt.timeout + 1.0)
                 task.add_done_callback(self._done)
-            self.wake.clear()
             saturated = len(self.in_flight) >= self.concurrency
-            delay = min(self.heap[0][0] - time.monotonic(), 0.5) if self.heap and not saturated else 0.5
-            if delay > 0:
-                try:
-                    await asyncio.wait_for(self.wake.wait(), delay)
-                except TimeoutError:
-                    pass
-            else:
-                await asyncio.sleep(0)
+            delay = min(heap[0][0] - time.monotonic(), 0.5) if heap and not saturated else 0.5
+            await self.wake.sleep(delay)
 
     def _done(self, task: asyncio.Task) -> None:
         del self.in_flight[task]
         if len(self.in_flight) == self.concurrency - 1:
-            self.wake.set()  # a slot is free again for checks that are due
+            self.wake.ring()  # a slot is free again for checks that are due
 
     def _check_now(self, rt: MonitorRuntime) -> None:
         """Run RT's check at once instead of at its turn (its result is coming anyway if it runs)."""
@@ -200,7 +200,7 @@ class Engine:
             self._push(rt)
 
     async def _run(self, rt: MonitorRuntime, due: float) -> None:
-        self.stats.started(time.monotonic() - due)
+        self.stats.started(max(0.0, time.monotonic() - due))
         try:
             result = await self._execute(rt)
         finally:
@@ -293,6 +293,41 @@ class Engine:
             for task in list(self.in_flight):
                 task.cancel()
         await self.flush()
+
+
+SLICE = 0.005
+
+
+class Alarm:
+    """The scheduler's nap: it ends after a delay or when rung, whichever comes first.
+
+    Cheaper than ``wait_for(event.wait(), delay)``, which makes a task and a timer for every nap.
+    """
+
+    def __init__(self) -> None:
+        self.waiter: asyncio.Future[None] | None = None
+
+    async def sleep(self, delay: float) -> None:
+        if delay <= 0:
+            await asyncio.sleep(0)
+            return
+        loop = asyncio.get_running_loop()
+        self.waiter = waiter = loop.create_future()
+        handle = loop.call_later(delay, _settle, waiter)
+        try:
+            await waiter
+        finally:
+            handle.cancel()
+            self.waiter = None
+
+    def ring(self) -> None:
+        if self.waiter is not None:
+            _settle(self.waiter)
+
+
+def _settle(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def release_memory() -> None:
