@@ -8,6 +8,8 @@ still in the database for the next start.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import signal
 import threading
@@ -40,13 +42,8 @@ def check_settings() -> None:
 def steps() -> dict[str, Step]:
     """The units of work this process runs; the incident step only once its module is there."""
     found: dict[str, Step] = {}
-    try:
-        from custode.incidents import processor
-    except ImportError as exc:
-        if exc.name != "custode.incidents.processor":
-            raise
-    else:
-        found["incidents"] = processor.step
+    if importlib.util.find_spec("custode.incidents.processor"):
+        found["incidents"] = importlib.import_module("custode.incidents.processor").step
     found["delivery"] = delivery.step
     return found
 
