@@ -83,7 +83,8 @@ def incident_resolved(incident: Incident) -> list[Outgoing]:
 
 
 def incident_reminder(incident: Incident, *, now: dt.datetime) -> list[Outgoing]:
-    """The owner (every staff member when nobody owns it): customers have had no news for ``update_every``.
+    """The owner: customers have had no news for ``update_every``. Every staff member when nobody owns the
+    incident or the owner has nowhere to be reached.
 
     The key counts ``update_every`` periods since the opening, so a reminder is written once per period.
     """
@@ -93,8 +94,9 @@ def incident_reminder(incident: Incident, *, now: dt.datetime) -> list[Outgoing]
     tz = wording.zone(provider.timezone)
 
     def extra(language: str) -> dict:
-        return {"since": contexts.when(since, tz, language), "silence": wording.duration((now - since).total_seconds(),
-                language), "every": wording.duration(every, language)}
+        silence = wording.duration((now - since).total_seconds(), language)
+        return {"since": contexts.when(since, tz, language), "silence": silence,
+                "every": wording.duration(every, language)}
 
     n = int((now - incident.opened_at).total_seconds() // every)
     only = {f"staff:{incident.owner_id}"} if incident.owner_id else None
@@ -165,10 +167,11 @@ def _to_staff(incident: Incident, provider: Provider, event: str, template: str,
               extra: Callable[[str], dict] | None = None, *, only: set[str] | None = None,
               update: Update | None = None) -> list[Outgoing]:
     base, signer = contexts.staff_facts(incident), contexts.signer_of(incident.owner, provider)
+    recipients = staff_recipients(provider=provider)
+    if only:
+        recipients = [r for r in recipients if r.ident in only] or recipients
     out, cache_ = [], {}
-    for r in staff_recipients(provider=provider):
-        if only and r.ident not in only:
-            continue
+    for r in recipients:
         if r.language not in cache_:
             cache_[r.language] = {**contexts.staff_incident(incident, base, provider, r.language),
                                   **(extra(r.language) if extra else {})}

@@ -358,9 +358,16 @@ def test_the_reminder_goes_to_the_owner_once_per_period(world):
     same = messages.incident_reminder(world.incident, now=OPENED + dt.timedelta(minutes=45))
     later = messages.incident_reminder(world.incident, now=OPENED + dt.timedelta(minutes=62))
     assert same[0].key == first[0].key and later[0].key != first[0].key
+    unreachable = Incident.objects.get(pk=world.incident.pk)
     world.incident.owner = None
     world.incident.save()
     assert len(messages.incident_reminder(world.incident, now=OPENED + dt.timedelta(minutes=31))) == 3
+    world.owner.notify = []
+    world.owner.save()
+    world.owner.user.email = ""
+    world.owner.user.save()
+    to = [m.recipient_name for m in messages.incident_reminder(unreachable, now=OPENED + dt.timedelta(minutes=31))]
+    assert to == ["Giulia Sala", "Giulia Sala"]
 
 
 @pytest.mark.parametrize("phase", ["announce", "start", "end"])
