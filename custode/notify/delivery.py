@@ -46,7 +46,8 @@ TRANSPORTS: dict[str, Callable[[Message], None]] = {
     Channel.APPRISE: apprise_transport.send,
     Channel.WEBHOOK: webhook_transport.send,
 }
-# Longer than any one transport call can take (each has a 10 s timeout per network operation).
+# Renewed just before each delivery; longer than a delivery takes (each network operation times out after
+# 10 s). Only a peer slower than this could let a second deliverer take the row meanwhile (logged if so).
 LEASE = timedelta(seconds=30)
 # A step hands back what it has not started after this many seconds, so a slow peer does not hold up the
 # incident step that runs between delivery steps, nor a SIGTERM.
@@ -124,8 +125,12 @@ def _held(message: Message, token: str):
 
 
 def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> None:
+    transport = TRANSPORTS.get(message.channel)
+    if transport is None:
+        _failed_attempt(message, token, clock(), f"no such channel: {message.channel!r}", permanent=True)
+        return
     try:
-        TRANSPORTS[message.channel](message)
+        transport(message)
     except NotConfigured as exc:
         _not_configured(message, token, clock(), exc.message)
     except TransportError as exc:

@@ -129,3 +129,11 @@ def test_a_slow_server_makes_a_step_hand_back_what_it_did_not_start(smtp, monkey
     while delivery.step():
         pass
     assert len(smtp.mailbox.messages) == 4
+
+
+@pytest.mark.django_db
+def test_a_message_on_a_channel_custode_does_not_have_fails_at_once():
+    message = enqueue(channel="pigeon")
+    delivery.step()
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == (Message.Status.FAILED, "no such channel: 'pigeon'")
