@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
 from datetime import timedelta
 
@@ -169,3 +170,12 @@ def test_a_wrong_password_keeps_the_email_pending_with_the_servers_answer(smtp_c
     message.refresh_from_db()
     assert message.status == Message.Status.PENDING
     assert message.last_error.startswith(f"SMTP 127.0.0.1:{server.port}: 535 ")
+
+
+def test_without_a_sender_set_or_a_provider_address_the_sender_is_custode_at_this_host(smtp, settings):
+    settings.MAIL_FROM = ""
+    factories.provider(contact_email="")
+    enqueue()
+    delivery.step()
+    [mail] = smtp.mailbox.wait_for(1)
+    assert mail["From"].addresses[0].addr_spec == f"custode@{socket.getfqdn()}"

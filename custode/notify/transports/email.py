@@ -12,6 +12,7 @@ server's 250, before the mark) carries the same Message-ID as the original.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import smtplib
 import socket
@@ -80,7 +81,12 @@ def redacted(url: str) -> str:
 
 def sender() -> str:
     """CUSTODE_MAIL_FROM, else the provider's contact e-mail, else custode@ this host's name."""
-    return settings.MAIL_FROM or Provider.get().contact_email or f"custode@{socket.getfqdn()}"
+    return settings.MAIL_FROM or Provider.get().contact_email or f"custode@{_host_name()}"
+
+
+@functools.cache
+def _host_name() -> str:
+    return socket.getfqdn()  # may ask DNS: once per process
 
 
 def build(message: Message, from_address: str) -> EmailMessage:
