@@ -41,20 +41,46 @@ async def check(spec: SmtpSpec) -> Result:
     # The host name, not socket.getfqdn(): EHLO needs a name, not a DNS lookup on every check.
     client = aiosmtplib.SMTP(hostname=spec.host, port=spec.port, timeout=spec.timeout, start_tls=False,
                              local_hostname=socket.gethostname())
+    plain: asyncio.BaseTransport | None = None
     try:
         async with asyncio.timeout(spec.timeout):
-            details = await _converse(client, spec)
+            banner = await client.connect()
+            plain = client.transport  # the socket's own transport, under TLS once STARTTLS wraps it
+            details = await _converse(client, spec, banner.message)
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
     except (aiosmtplib.SMTPException, OSError, TimeoutError, _Failed) as e:
         return Result.down(_reason(e, spec))
     finally:
-        client.close()
-    return Result.up(round((time.perf_counter() - started) * 1000, 1), **details)
+        await _close(client, plain)
+    return Result.up(latency_ms, **details)
 
 
-async def _converse(client: aiosmtplib.SMTP, spec: SmtpSpec) -> dict[str, Any]:
-    banner = await client.connect()
+async def _close(client: aiosmtplib.SMTP, plain: asyncio.BaseTransport | None) -> None:
+    """Close, and see the socket closed before the check returns: abort after half a second.
+
+    Over TLS a close first trades close_notify with the server, so closing alone leaves the socket
+    open for a while; a check whose event loop ended meanwhile left it to the garbage collector.
+    """
+    client.close()
+    if plain is None:
+        return
+    sock = plain.get_extra_info("socket")
+    if sock is None:
+        return
+    try:
+        async with asyncio.timeout(0.5):
+            while sock.fileno() != -1:
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        pass
+    finally:
+        if sock.fileno() != -1:
+            plain.abort()
+
+
+async def _converse(client: aiosmtplib.SMTP, spec: SmtpSpec, banner: str) -> dict[str, Any]:
     await client.ehlo()
-    details: dict[str, Any] = {"banner": banner.message}
+    details: dict[str, Any] = {"banner": banner}
     if spec.starttls:
         details["tls"] = await _starttls(client, spec)
         await client.ehlo()

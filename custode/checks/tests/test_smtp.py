@@ -3,6 +3,7 @@ peers that refuse, hang up, stay silent or speak another protocol."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from custode.checks import smtp
@@ -53,6 +54,27 @@ def test_starttls_without_verification_accepts_an_untrusted_certificate(smtp_sta
     result = check(smtp_starttls_server, starttls=True, verify_tls=False)
     assert result.status == Status.UP, result.reason
     assert result.details["tls"].startswith("TLSv1.")
+
+
+def test_a_starttls_check_has_closed_its_socket_when_it_returns(smtp_starttls_server: int) -> None:
+    """A TLS close waits for the server's close_notify: the check waits too, or its loop may end first."""
+    async def scenario() -> tuple[Result, int]:
+        spec = SmtpSpec.model_validate({"id": "mail", "type": "smtp", "host": "127.0.0.1",
+                                        "port": smtp_starttls_server, "starttls": True, "verify_tls": False})
+        return await smtp.check(spec), open_sockets_to(smtp_starttls_server)
+
+    result, still_open = run(scenario())
+    assert result.status == Status.UP, result.reason
+    assert still_open == 0
+
+
+def open_sockets_to(port: int) -> int:
+    """IPv4 TCP sockets towards PORT that some process still holds (a closed one has no inode)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        count += int(fields[2].rsplit(":", 1)[1], 16) == port and fields[9] != "0"
+    return count
 
 
 def test_starttls_asked_for_but_not_offered_is_down(smtp_server: int) -> None:
