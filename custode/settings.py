@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "custode.engine",
     "custode.incidents",
     "custode.notify",
+    "custode.status",
     "custode.server",
 ]
 

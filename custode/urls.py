@@ -6,5 +6,6 @@ from custode.api.routes import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("status/", include("custode.status.urls")),
     path("", include("custode.web.urls")),
 ]
