@@ -1,0 +1,224 @@
+"""Turning the engine's state changes into incidents, and the incident work that comes due with time.
+
+``step()`` does one unit of each kind of work and says whether there was any; the ``custode notifier``
+process calls it in a loop. Every unit is one transaction that records the change *and* the outbox
+rows telling of it, so a crash loses nothing and repeats nothing:
+
+1. State changes (``processed_at`` empty) are consumed in id order, a few per step. Each is claimed
+   with ``UPDATE ... SET processed_at WHERE processed_at IS NULL`` in the transaction that applies it;
+   a change another process claimed, or one already applied before a crash, is skipped.
+2. A DOWN outside maintenance, for asset A with monitor M:
+   - an ancestor of A (what A needs) is in an open incident: M joins it;
+   - else incidents whose root needs A, opened within M's correlation window
+     (2 x interval + retries x retry delay) before the DOWN, are merged into A's incident (A's open one,
+     or a new one): A was their cause;
+   - else A already has an open incident: M joins it;
+   - else a new incident opens, rooted at the highest down asset among A and its ancestors.
+   A new incident is told about at once, unless its root needs monitored assets that are not down:
+   then it is held for their correlation window, as they may still turn out to be the cause (a site
+   fails a few seconds before its server), and a held incident merged away was never told about.
+3. An incident whose monitors are all up again (or degraded or paused) resolves quietly once they stayed
+   so for ``CUSTODE_INCIDENT_STABLE`` (default 2m); each customer's outage ends when the last monitor
+   came back. A held incident that recovers is never told about.
+4. The owner of a confirmed open incident is reminded every ``Provider.update_every`` without a public update.
+5. Announced maintenance windows are sent ``CUSTODE_MAINTENANCE_NOTICE`` (default 24h) before they start,
+   when they start and when they end, each once per start time (``MaintenanceWindow.notices``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from custode.assets.models import Asset
+from custode.directory.models import Provider
+from custode.incidents import graph as g
+from custode.incidents import messages
+from custode.incidents import services
+from custode.incidents.models import Incident, Status
+from custode.incidents.selectors import open_incidents_of
+from custode.lib import durations
+from custode.lib.env import SettingError
+from custode.maintenance.models import MaintenanceWindow
+from custode.monitors.models import Monitor, State
+from custode.notify.services import outbox_enqueue
+from custode.results.models import StateChange
+
+BATCH = 25
+PHASES = ("announce", "start", "end")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stable: dt.timedelta
+    notice: dt.timedelta
+
+
+def settings_from_env() -> Settings:
+    """CUSTODE_INCIDENT_STABLE (default 2m) and CUSTODE_MAINTENANCE_NOTICE (default 24h), as durations."""
+    return Settings(_duration("CUSTODE_INCIDENT_STABLE", "2m"), _duration("CUSTODE_MAINTENANCE_NOTICE", "24h"))
+
+
+def _duration(name: str, default: str) -> dt.timedelta:
+    value = os.environ.get(name, "").strip() or default
+    try:
+        return dt.timedelta(seconds=durations.parse(value))
+    except ValueError:
+        raise SettingError(f"{name}={value!r}: must be a duration like 30s, 2m or 24h") from None
+
+
+def step(*, now: dt.datetime | None = None) -> bool:
+    """One unit of incident work of every kind; True if there was any."""
+    now = now or timezone.now()
+    config = settings_from_env()
+    did = consume_changes(now=now)
+    did = confirm_held(now=now) or did
+    did = resolve_stable(now=now, stable=config.stable) or did
+    did = remind_owners(now=now) or did
+    return announce_maintenance(now=now, notice=config.notice) or did
+
+
+def consume_changes(*, now: dt.datetime, limit: int = BATCH) -> bool:
+    ids = list(StateChange.objects.filter(processed_at=None).order_by("id").values_list("id", flat=True)[:limit])
+    if not ids:
+        return False
+    graph = g.graph_load()
+    for change_id in ids:
+        with transaction.atomic():
+            services.incident_lock()
+            if StateChange.objects.filter(id=change_id, processed_at=None).update(processed_at=now):
+                apply_change(StateChange.objects.select_related("monitor__asset").get(id=change_id), graph)
+    return True
+
+
+def apply_change(change: StateChange, graph: g.Graph) -> None:
+    if change.to_state == State.DOWN:
+        went_down(change.monitor, change.at, graph)
+    elif change.to_state in services.RECOVERED:
+        for incident in Incident.objects.exclude(status=Status.RESOLVED).filter(monitors=change.monitor):
+            services.incident_recheck_stable(incident=incident, at=change.at)
+
+
+def retry_delay(interval: float) -> float:
+    """The engine's pause between the retries that confirm a failure."""
+    return min(10.0, max(1.0, interval / 6))
+
+
+def correlation_window(monitor: Monitor) -> dt.timedelta:
+    """How long after a dependant's failure this monitor's own failure is still recognised as its cause."""
+    return dt.timedelta(seconds=2 * monitor.interval + monitor.retries * retry_delay(monitor.interval))
+
+
+def went_down(monitor: Monitor, at: dt.datetime, graph: g.Graph) -> None:
+    asset = monitor.asset
+    if monitor.state == State.MAINTENANCE or in_maintenance(graph, asset.pk, at):
+        return
+    above = open_incidents_of(g.ancestors(graph, asset.pk))
+    if above:
+        services.incident_join(incident=above[0], monitors=[monitor], at=at, graph=graph)
+        return
+    mine = open_incidents_of([asset.pk])
+    below = g.dependants(graph, asset.pk)
+    window = correlation_window(monitor)
+    children = [
+        i for i in open_incidents_of(below)
+        if i.root_asset_id in below and i not in mine and dt.timedelta(0) <= at - i.opened_at <= window
+    ]
+    if mine:
+        for child in children:
+            services.incident_merge(child=child, parent=mine[0], at=at)
+        services.incident_join(incident=mine[0], monitors=[monitor], at=at, graph=graph)
+        return
+    down = set(Monitor.objects.filter(state=State.DOWN).values_list("asset_id", flat=True))
+    root = asset if children else Asset.objects.get(pk=g.root_cause(graph, asset.pk, down | {asset.pk}))
+    services.incident_open(root_asset=root, monitors=[monitor], at=at, held_until=hold_until(root.pk, at, graph),
+                           merge=children, graph=graph)
+
+
+def hold_until(asset_id: int, at: dt.datetime, graph: g.Graph) -> dt.datetime | None:
+    """When to tell of an incident rooted at ASSET_ID: later only if what it needs may still fail."""
+    watching = Monitor.objects.filter(asset__in=g.ancestors(graph, asset_id), paused=False).exclude(state=State.DOWN)
+    windows = [correlation_window(m) for m in watching]
+    return at + max(windows) if windows else None
+
+
+def in_maintenance(graph: g.Graph, asset_id: int, at: dt.datetime) -> bool:
+    """Whether a window active at AT covers the asset or anything it needs."""
+    ids = g.ancestors(graph, asset_id) | {asset_id}
+    windows = MaintenanceWindow.objects.filter(assets__in=ids, start__lte=at).distinct()
+    return any(w.end > at for w in windows)
+
+
+def confirm_held(*, now: dt.datetime) -> bool:
+    """Tell of held incidents whose hold is over (unless their monitors are already back up)."""
+    due = Incident.objects.filter(
+        confirmed_at=None, held_until__lte=now, stable_since=None
+    ).exclude(status=Status.RESOLVED).order_by("id")
+    did = False
+    for incident in due[:BATCH]:
+        services.incident_confirm(incident=incident, at=now)
+        did = True
+    return did
+
+
+def resolve_stable(*, now: dt.datetime, stable: dt.timedelta) -> bool:
+    due = Incident.objects.filter(stable_since__lte=now - stable).exclude(status=Status.RESOLVED).order_by("id")
+    did = False
+    for incident in due[:BATCH]:
+        with transaction.atomic():
+            services.incident_lock()
+            incident.refresh_from_db()
+            if incident.status == Status.RESOLVED or incident.stable_since is None:
+                continue
+            back_at = incident.stable_since
+            if services.incident_recheck_stable(incident=incident, at=now):
+                services.incident_resolve(incident=incident, at=back_at)
+            did = True
+    return did
+
+
+def remind_owners(*, now: dt.datetime) -> bool:
+    every = dt.timedelta(seconds=Provider.get().update_every)
+    did = False
+    for incident in Incident.objects.exclude(status=Status.RESOLVED).exclude(confirmed_at=None).order_by("id"):
+        quiet_since = max(t for t in (incident.confirmed_at, incident.last_public_update_at, incident.reminded_at) if t)
+        if now - quiet_since >= every:
+            services.incident_remind(incident=incident, at=now)
+            did = True
+    return did
+
+
+def due_phase(window: MaintenanceWindow, now: dt.datetime, notice: dt.timedelta) -> str | None:
+    """The notice WINDOW owes at NOW: announce ahead, start, end (only to those told it started)."""
+    sent = {phase for phase, start in window.notices.items() if start == window.start.isoformat()}
+    if window.start - notice <= now < window.start and "announce" not in sent:
+        return "announce"
+    if window.start <= now < window.end and "start" not in sent:
+        return "start"
+    if now >= window.end and "start" in sent and "end" not in sent:
+        return "end"
+    return None
+
+
+def announce_maintenance(*, now: dt.datetime, notice: dt.timedelta) -> bool:
+    did = False
+    recent = MaintenanceWindow.objects.filter(
+        announce=True, start__lte=now + notice, start__gte=now - dt.timedelta(days=60)
+    ).order_by("start", "id")
+    for window in recent:
+        if due_phase(window, now, notice) is None:
+            continue
+        with transaction.atomic():
+            window = MaintenanceWindow.objects.select_for_update().get(pk=window.pk)
+            phase = due_phase(window, now, notice)
+            if phase is None:
+                continue
+            outbox_enqueue(messages=messages.maintenance_notice(window, phase=phase))
+            window.notices = {**window.notices, phase: window.start.isoformat()}
+            window.save(update_fields=["notices"])
+            did = True
+    return did

@@ -1,0 +1,167 @@
+"""State changes become one incident per root cause, whichever order the failures arrive in."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from custode.incidents.models import Incident, Severity, Status
+from custode.incidents.tests.world import T0, build, run
+from custode.monitors.models import State
+from custode.notify.models import Message
+from custode.results.models import StateChange
+from custode.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+S = dt.timedelta(seconds=1)
+
+
+def down(monitors, at):
+    for i, monitor in enumerate(monitors):
+        factories.state_change(monitor, State.DOWN, at=at + i * dt.timedelta(milliseconds=10))
+
+
+def customer_messages(**filters):
+    return Message.objects.filter(audience="customer", **filters)
+
+
+def test_a_server_down_with_its_forty_sites_opens_one_incident_for_twelve_customers():
+    world = build()
+    down([world.server_monitor, *world.site_monitors], T0)
+    run(T0 + 2 * S)
+    incident = Incident.objects.get()
+    assert incident.status == Status.INVESTIGATING
+    assert incident.root_asset == world.server
+    assert incident.severity == Severity.CRITICAL
+    assert incident.owner == world.on_call
+    assert incident.title == "srv-1.retesicura.example unreachable"
+    assert incident.monitors.count() == 41
+    assert set(incident.assets.all()) == {world.server, *world.sites}
+    assert sorted(a.customer_id for a in incident.affected.all()) == sorted(c.pk for c in world.customers)
+    assert all(a.notified_at == T0 and a.started_at == T0 for a in incident.affected.all())
+    assert not StateChange.objects.filter(processed_at=None).exists()
+
+
+def test_each_customer_contact_is_told_once_and_staff_once_per_channel():
+    world = build()
+    down([world.server_monitor, *world.site_monitors], T0)
+    run(T0 + 2 * S)
+    told = customer_messages()
+    assert told.count() == 12
+    assert sorted(told.values_list("customer_id", flat=True)) == sorted(c.pk for c in world.customers)
+    assert sorted(told.values_list("language", flat=True)) == sorted(["it", "en", "es"] * 4)
+    assert Message.objects.filter(audience="staff").count() == 2  # anna and bruno, one e-mail each
+
+
+def test_sites_failing_before_their_server_are_merged_into_its_incident_and_told_once():
+    world = build()
+    early = world.site_monitors[:5]
+    down(early, T0)
+    run(T0 + S)
+    held = Incident.objects.filter(status=Status.INVESTIGATING)
+    assert held.count() == 5
+    assert all(i.confirmed_at is None and i.held_until is not None for i in held)
+    assert not Message.objects.exists(), "nobody is told while the site's server may still be the cause"
+
+    down([world.server_monitor, *world.site_monitors[5:]], T0 + 20 * S)
+    run(T0 + 21 * S)
+    incident = Incident.objects.get(status=Status.INVESTIGATING)
+    assert incident.root_asset == world.server
+    assert incident.monitors.count() == 41
+    merged = Incident.objects.filter(merged_into=incident)
+    assert merged.count() == 5 and all(m.status == Status.RESOLVED for m in merged)
+    assert all(not m.affected.exists() and not m.monitors.exists() for m in merged)
+    assert incident.affected.count() == 12
+    assert customer_messages().count() == 12
+    assert not customer_messages(topic__in=[f"incident:{m.pk}" for m in merged]).exists()
+    first = incident.affected.get(customer=world.sites[0].customer)
+    assert first.started_at == T0, "a customer's outage starts when their first site failed"
+
+
+def test_a_held_incident_is_told_about_when_its_server_stays_up():
+    world = build()
+    site = world.site_monitors[0]
+    down([site], T0)
+    run(T0 + S)
+    incident = Incident.objects.get()
+    assert incident.held_until == T0 + dt.timedelta(seconds=2 * 60 + 10)
+    run(incident.held_until - S)
+    assert not Message.objects.exists()
+    run(incident.held_until)
+    incident.refresh_from_db()
+    assert incident.confirmed_at == incident.held_until
+    assert incident.root_asset == world.sites[0] and incident.severity == Severity.MAJOR
+    assert list(customer_messages().values_list("customer_id", flat=True)) == [world.sites[0].customer_id]
+
+
+def test_a_server_failing_long_after_a_site_opens_its_own_incident():
+    world = build()
+    down([world.site_monitors[0]], T0)
+    run(T0 + 200 * S)
+    down([world.server_monitor], T0 + 300 * S)
+    run(T0 + 301 * S)
+    assert Incident.objects.filter(status=Status.INVESTIGATING).count() == 2
+    assert not Incident.objects.exclude(merged_into=None).exists()
+
+
+def test_a_site_of_a_down_server_joins_its_incident():
+    world = build()
+    down([world.server_monitor], T0)
+    run(T0 + S)
+    down(world.site_monitors[:3], T0 + 30 * S)
+    run(T0 + 31 * S)
+    incident = Incident.objects.get()
+    assert incident.monitors.count() == 4
+    assert customer_messages().count() == 12
+
+
+def test_the_outsider_is_never_affected_by_the_server():
+    world = build()
+    down([world.outsider_monitor, world.server_monitor, *world.site_monitors], T0)
+    run(T0 + S)
+    server_incident = Incident.objects.get(root_asset=world.server)
+    own = Incident.objects.get(root_asset__customer=world.outsider)
+    assert not server_incident.affected.filter(customer=world.outsider).exists()
+    assert list(own.affected.values_list("customer_id", flat=True)) == [world.outsider.pk]
+    assert not customer_messages(customer=world.outsider, topic=f"incident:{server_incident.pk}").exists()
+    assert customer_messages(customer=world.outsider).count() == 1
+
+
+def test_processing_again_changes_nothing():
+    world = build()
+    down([world.server_monitor, *world.site_monitors], T0)
+    run(T0 + S)
+    before = (Incident.objects.count(), Message.objects.count(), list(StateChange.objects.values_list("processed_at")))
+    assert run(T0 + 2 * S) == 0
+    assert (Incident.objects.count(), Message.objects.count(),
+            list(StateChange.objects.values_list("processed_at"))) == before
+
+
+def test_a_change_already_claimed_is_not_applied_again():
+    from custode.incidents.processor import consume_changes
+
+    world = build()
+    down([world.server_monitor], T0)
+    StateChange.objects.update(processed_at=T0)  # applied by a process that then died after committing
+    assert consume_changes(now=T0 + S) is False
+    assert not Incident.objects.exists()
+
+
+def test_a_maintenance_window_suppresses_the_incident():
+    world = build()
+    factories.maintenance(world.server, start=T0 - 60 * S, duration=3600)
+    down([world.server_monitor, *world.site_monitors], T0)
+    run(T0 + S)
+    assert not Incident.objects.exists()
+    assert not Message.objects.exists()
+    assert not StateChange.objects.filter(processed_at=None).exists()
+
+
+def test_a_failure_after_the_window_ended_opens_an_incident():
+    world = build()
+    factories.maintenance(world.server, start=T0 - 3600 * S, duration=1800)
+    down([world.server_monitor], T0)
+    run(T0 + S)
+    assert Incident.objects.get().root_asset == world.server
