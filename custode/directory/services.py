@@ -186,3 +186,10 @@ def staff_language_set(*, user, language: str) -> StaffProfile:
         user=user, defaults={"language": language}, create_defaults={"name": user.username, "language": language}
     )
     return profile
+
+
+def customer_rotate_status_token(*, customer: Customer) -> str:
+    """Give CUSTOMER a new private status link; the old one stops working at once. Returns the new token."""
+    customer.status_token = Customer._meta.get_field("status_token").get_default()
+    customer.save(update_fields=["status_token"])
+    return customer.status_token

@@ -2,6 +2,16 @@
 
 from django.urls import path
 
+from custode.status import views
+
 app_name = "status"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("c/<str:ident>/", views.private_page, name="private"),
+    path("c/<str:ident>.json", views.private_json, name="private-json"),
+    path("c/<str:ident>/feed.atom", views.private_feed, name="private-feed"),
+    path("<slug:ident>/", views.public_page, name="public"),
+    path("<slug:ident>.json", views.public_json, name="public-json"),
+    path("<slug:ident>/feed.atom", views.public_feed, name="public-feed"),
+    path("<slug:ident>/badge/<slug:key>.svg", views.public_badge, name="public-badge"),
+]

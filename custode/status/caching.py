@@ -1,0 +1,91 @@
+"""Render a status page once, serve the bytes to everyone, and answer repeat visitors with 304.
+
+A rendering is cached under the page's identity and a *fingerprint* of what pages show: one query of
+scalar aggregates over monitors, state changes, incidents, their updates, maintenance windows and
+assets. Any state change, incident update or maintenance edit moves the fingerprint, so the next request
+renders afresh; what the fingerprint cannot see (a rename, the next hour's rollup, a window starting) is
+picked up when the rendering expires, at most ``MAX_AGE`` seconds later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+
+from custode.assets.models import Asset
+from custode.incidents.models import Incident, Update
+from custode.maintenance.models import MaintenanceWindow
+from custode.monitors.models import Monitor
+from custode.results.models import StateChange
+
+MAX_AGE = 60
+
+
+@dataclass(frozen=True)
+class Rendering:
+    body: bytes
+    content_type: str
+    language: str
+    etag: str
+    last_modified: int
+
+
+def _aggregates() -> list[tuple[type, str, str]]:
+    """(model, aggregate, column) triples; the columns are quoted when the query is built."""
+    return [
+        (Monitor, "MAX", "state_since"), (Monitor, "COUNT", "id"), (Monitor, "SUM", "paused"),
+        (StateChange, "MAX", "id"),
+        (Incident, "MAX", "id"), (Incident, "COUNT", "confirmed_at"), (Incident, "COUNT", "resolved_at"),
+        (Incident, "MAX", "resolved_at"), (Incident, "COUNT", "merged_into_id"),
+        (Update, "MAX", "id"), (Update, "COUNT", "id"),
+        (MaintenanceWindow, "MAX", "id"), (MaintenanceWindow, "COUNT", "id"),
+        (MaintenanceWindow, "SUM", "duration"), (MaintenanceWindow, "MAX", "start"),
+        (Asset, "MAX", "id"), (Asset, "COUNT", "id"), (Asset, "SUM", "public"),
+    ]
+
+
+def _scalar(model: type, function: str, column: str) -> str:
+    q = connection.ops.quote_name
+    value = q(column)
+    if function == "SUM" and column in ("paused", "public"):
+        value = f"CASE WHEN {value} THEN 1 ELSE 0 END"
+    return f"(SELECT {function}({value}) FROM {q(model._meta.db_table)})"
+
+
+def fingerprint() -> str:
+    """A short digest that changes whenever a state, an incident, an update or a maintenance window does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(_scalar(*a) for a in _aggregates()))
+        row = cursor.fetchone()
+    return hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest()
+
+
+def cached_response(request: HttpRequest, identity: tuple, render: Callable[[], tuple[bytes, str, str]],
+                    *, private: bool) -> HttpResponse:
+    """The response for the page IDENTITY; RENDER gives (body, content type, language) on a cache miss.
+
+    PRIVATE pages (a customer's) tell shared caches not to keep them.
+    """
+    key = "status:" + hashlib.blake2b(repr((identity, fingerprint())).encode(), digest_size=16).hexdigest()
+    rendering = cache.get(key)
+    if rendering is None:
+        body, content_type, language = render()
+        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        rendering = Rendering(body, content_type, language, etag, int(time.time()))
+        cache.set(key, rendering, MAX_AGE)
+    response = get_conditional_response(request, etag=rendering.etag, last_modified=rendering.last_modified)
+    if response is None:
+        response = HttpResponse(rendering.body, content_type=rendering.content_type)
+    response.headers["ETag"] = rendering.etag
+    response.headers["Last-Modified"] = http_date(rendering.last_modified)
+    response.headers["Content-Language"] = rendering.language
+    response.headers["Cache-Control"] = ("private" if private else "public") + ", max-age=0, must-revalidate"
+    return response

@@ -1,0 +1,74 @@
+"""Words a status page shows for states and times, in the active language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy as _
+
+from custode.incidents import wording
+from custode.incidents.models import Status
+from custode.status.selectors import StatusPage
+
+OVERALL = {
+    "operational": _("All systems operational"),
+    "maintenance": _("Maintenance in progress"),
+    "degraded": _("Some services are degraded"),
+    "partial_outage": _("Partial outage"),
+    "major_outage": _("Major outage"),
+}
+
+COMPONENT = {
+    "up": _("Operational"),
+    "degraded": _("Degraded"),
+    "down": _("Outage"),
+    "maintenance": _("Maintenance"),
+    "unknown": _("No data"),
+    "paused": _("Not monitored"),
+}
+
+
+def overall_state(state: str) -> str:
+    return str(OVERALL[state])
+
+
+def component_state(state: str) -> str:
+    return str(COMPONENT.get(state, COMPONENT["unknown"]))
+
+
+def incident_status(status: str) -> str:
+    try:
+        return str(Status(status).label)
+    except ValueError:
+        return status
+
+
+def page_title(page: StatusPage) -> str:
+    provider, customer = page.audience.provider, page.audience.customer
+    if customer is not None:
+        return gettext("Service status for %(customer)s") % {"customer": customer.name}
+    return provider.status_title or gettext("%(provider)s service status") % {"provider": provider.name}
+
+
+def zone(page: StatusPage) -> ZoneInfo:
+    return wording.zone(page.audience.provider.timezone)
+
+
+def moment(value: dt.datetime, tz: ZoneInfo) -> str:
+    """'giovedì 4 dicembre 2026, 10:00 CET' in the active language, in the provider's zone, zone named."""
+    language = wording.known(translation.get_language())
+    local = value.astimezone(tz)
+    return f"{_with_year(wording.day(local, tz, language), local.year, language)}, {local:%H:%M} {local.tzname()}"
+
+
+def _with_year(day: str, year: int, language: str) -> str:
+    return f"{day} de {year}" if language == "es" else f"{day} {year}"
+
+
+def day(value: dt.date, tz: ZoneInfo) -> str:
+    """'giovedì 4 dicembre 2026' for a bar's tooltip, in the active language."""
+    language = wording.known(translation.get_language())
+    local = dt.datetime.combine(value, dt.time(12), tzinfo=tz)
+    return _with_year(wording.day(local, tz, language), value.year, language)

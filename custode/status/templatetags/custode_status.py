@@ -1,0 +1,61 @@
+"""Filters of the status page templates: times in the provider's zone, state words, a day's tooltip."""
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+
+from custode.status import labels
+
+register = template.Library()
+
+
+@register.filter
+def local_time(value, tz):
+    """A <time> element: machine-readable UTC, read in the provider's zone with the zone named."""
+    if not value:
+        return ""
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), labels.moment(value, tz))
+
+
+@register.filter
+def state_word(state):
+    return labels.component_state(state)
+
+
+@register.filter
+def overall_word(state):
+    return labels.overall_state(state)
+
+
+@register.filter
+def incident_status(status):
+    return labels.incident_status(status)
+
+
+@register.filter
+def day_title(day, tz):
+    """'giovedì 4 dicembre 2026: 99,95% · 1 incidente' for one day of an uptime bar."""
+    when = labels.day(day.date, tz)
+    uptime = uptime_text(day.uptime)
+    if day.incidents:
+        events = ngettext("%(count)d incident", "%(count)d incidents", day.incidents) % {"count": day.incidents}
+    else:
+        events = gettext("no incidents")
+    return f"{when}: {uptime} · {events}"
+
+
+@register.filter
+def uptime_text(value):
+    """'99.95% uptime', or 'no data' when nothing was checked."""
+    if value is None:
+        return gettext("no data")
+    return gettext("%(percent)s%% uptime") % {"percent": percent(value)}
+
+
+@register.filter
+def percent(value):
+    """99.953 -> '99.95' ('99,95' in Italian and Spanish); None -> '—'."""
+    if value is None:
+        return "—"
+    return number_format(int(value * 100) / 100, 2)

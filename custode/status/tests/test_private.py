@@ -1,0 +1,72 @@
+"""A customer's private page shows that customer's world and nothing of anyone else's."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from custode.directory.services import customer_rotate_status_token
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _bodies(client, token):
+    return {fmt: client.get(url).content.decode() for fmt, url in (
+        ("html", f"/status/c/{token}/"), ("json", f"/status/c/{token}.json"), ("atom", f"/status/c/{token}/feed.atom"))}
+
+
+def test_a_customer_sees_their_assets_and_the_provider_components_they_need(client, world):
+    html = client.get(f"/status/c/{world.bianchi.status_token}/").content.decode()
+    assert "Stato dei servizi di Studio Bianchi" in html
+    assert "www.studiobianchi.example" in html and "srv-1.retesicura.example" in html
+    assert "Backup store interno" in html  # the server needs it, so Bianchi does too
+    assert "Core router" not in html  # public, but nothing of Bianchi's needs it
+    assert "srv-1.retesicura.example non raggiungibile" in html and "Anna" in html
+    assert "Per parlare con Rete Sicura" in html and "+39 0521 000000" in html
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "atom"])
+def test_customer_a_never_sees_customer_bs_assets_names_or_incidents(client, world, fmt):
+    body = _bodies(client, world.bianchi.status_token)[fmt]
+    for secret in ("Hotel Mirador", "www.mirador.example", "mirador-site", "NAS Mirador", "mirador-nas",
+                   "Disco del NAS", f"incident-{world.own_b.pk}\"", world.mirador.status_token):
+        assert secret not in body, (fmt, secret)
+    mirador = _bodies(client, world.mirador.status_token)[fmt]
+    assert "NAS Mirador recepción" in mirador and "Studio Bianchi" not in mirador
+    assert "www.studiobianchi.example" not in mirador and "bianchi-site" not in mirador
+
+
+def test_the_shared_incident_shows_each_customer_only_their_own_affected_sites(client, world):
+    doc = json.loads(client.get(f"/status/c/{world.mirador.status_token}.json").content)
+    shared = next(i for i in doc["incidents"] if i["id"] == world.shared.pk)
+    assert shared["components"] == ["srv-1", "mirador-site"]  # by name
+    assert {i["id"] for i in doc["incidents"]} == {world.shared.pk, world.own_b.pk}
+
+
+def test_an_incident_rooted_in_another_customers_asset_does_not_name_it(client, world):
+    from custode.status.tests.conftest import NOW
+
+    world.site_a.depends_on.add(world.nas_b)  # odd, but possible: Bianchi's site needs Mirador's NAS
+    world.own_b.assets.add(world.site_a)
+    world.own_b.affected.create(customer=world.bianchi, started_at=NOW)
+    html = client.get(f"/status/c/{world.bianchi.status_token}/?lang=en").content.decode()
+    assert "Service disruption" in html and "NAS Mirador" not in html and "Disco del NAS" in html
+
+
+def test_a_rotated_token_gives_a_new_link_and_the_old_one_is_gone(client, world):
+    old = world.bianchi.status_token
+    assert client.get(f"/status/c/{old}/").status_code == 200
+    new = customer_rotate_status_token(customer=world.bianchi)
+    assert new != old and len(new) >= 32
+    for url in (f"/status/c/{old}/", f"/status/c/{old}.json", f"/status/c/{old}/feed.atom"):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/status/c/{new}/").status_code == 200
+
+
+def test_the_private_feed_has_one_entry_per_incident_of_the_customer(client, world):
+    root = ET.fromstring(client.get(f"/status/c/{world.mirador.status_token}/feed.atom?lang=en").content)
+    entries = root.findall(f"{ATOM}entry")
+    ids = [e.find(f"{ATOM}id").text.rsplit("#", 1)[1] for e in entries]
+    assert ids == [f"incident-{world.shared.pk}", f"incident-{world.own_b.pk}"]

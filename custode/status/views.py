@@ -1,0 +1,139 @@
+"""Status pages: fetch the audience, pick the language, answer from the cache (see ``caching``)."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.paginator import InvalidPage
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from custode.lib.types import LANGUAGES
+from custode.status import documents, labels, selectors
+from custode.status.caching import cached_response
+from custode.status.selectors import Audience
+
+
+class BadParameter(Exception):
+    pass
+
+
+def _language(request: HttpRequest, audience: Audience) -> str:
+    """?lang= when given; else the customer's language on a private page, the browser's on the public one."""
+    chosen = request.GET.get("lang")
+    if chosen is not None:
+        if chosen not in LANGUAGES:
+            raise BadParameter(f"lang: unknown language {chosen!r}; use one of {', '.join(LANGUAGES)}")
+        return chosen
+    if audience.customer is not None:
+        return audience.customer.language or audience.provider.language or "en"
+    browser = translation.get_language_from_request(request)
+    return browser if browser in LANGUAGES else audience.provider.language or "en"
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadParameter(f"page: {raw!r} is not a page number (1, 2, ...)")
+    return int(raw)
+
+
+def _public(slug: str) -> Audience:
+    audience = selectors.public_audience(slug)
+    if audience is None:
+        raise Http404("no status page here")
+    return audience
+
+
+def _private(token: str) -> Audience:
+    audience = selectors.customer_audience(token)
+    if audience is None:
+        raise Http404("no status page here")
+    return audience
+
+
+def _urls(audience: Audience) -> dict[str, str]:
+    if audience.customer is None:
+        slug = audience.provider.status_slug
+        return {"page": reverse("status:public", args=[slug]), "json": reverse("status:public-json", args=[slug]),
+                "feed": reverse("status:public-feed", args=[slug])}
+    token = audience.customer.status_token
+    return {"page": reverse("status:private", args=[token]), "json": reverse("status:private-json", args=[token]),
+            "feed": reverse("status:private-feed", args=[token])}
+
+
+def _answer(request: HttpRequest, audience: Audience, fmt: str, build) -> HttpResponse:
+    """Shared by every view: parse the query, then serve FMT from the cache or BUILD it."""
+    try:
+        language, number = _language(request, audience), _page_number(request)
+    except BadParameter as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    who = ("customer", audience.customer.pk) if audience.customer else ("public", audience.provider.status_slug)
+    host = "" if settings.BASE_URL else request.get_host()  # JSON and Atom carry absolute links
+    identity = (fmt, *who, language, number, host)
+
+    def render():
+        try:
+            page = selectors.status_page(audience, language=language, page=number)
+        except InvalidPage:
+            raise Http404("no such page of past incidents") from None
+        with translation.override(language):
+            body, content_type = build(request, page)
+        return body, content_type, language
+
+    return cached_response(request, identity, render, private=audience.customer is not None)
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    """PATH as a full URL: on CUSTODE_BASE_URL when set, else on the host the request named."""
+    return f"{settings.BASE_URL}{path}" if settings.BASE_URL else request.build_absolute_uri(path)
+
+
+def _html(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]:
+    urls = _urls(page.audience)
+    context = {"page": page, "title": labels.page_title(page), "urls": urls, "tz": labels.zone(page),
+               "languages": LANGUAGES, "provider": page.audience.provider, "customer": page.audience.customer}
+    return render_to_string("status/page.html", context).encode(), "text/html; charset=utf-8"
+
+
+def _json(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]:
+    doc = documents.page_json(page, url=_absolute(request, _urls(page.audience)["page"]))
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode(), "application/json"
+
+
+def _feed(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]:
+    urls = _urls(page.audience)
+    incidents = page.active + list(page.past.object_list)
+    body = documents.page_feed(page, incidents, url=_absolute(request, urls["page"]),
+                               feed_url=_absolute(request, urls["feed"]))
+    return body, "application/atom+xml; charset=utf-8"
+
+
+def _view(find, fmt: str, build):
+    """A view answering FMT for the audience FIND makes of the URL's slug or token."""
+
+    def view(request: HttpRequest, ident: str) -> HttpResponse:
+        return _answer(request, find(ident), fmt, build)
+
+    return view
+
+
+public_page = _view(_public, "html", _html)
+public_json = _view(_public, "json", _json)
+public_feed = _view(_public, "atom", _feed)
+private_page = _view(_private, "html", _html)
+private_json = _view(_private, "json", _json)
+private_feed = _view(_private, "atom", _feed)
+
+
+def public_badge(request: HttpRequest, ident: str, key: str) -> HttpResponse:
+    def build(request, page):
+        component = next((c for c in page.components if c.key == key), None)
+        if component is None:
+            raise Http404("no such component on this page")
+        return documents.badge_svg(component, page.language), "image/svg+xml"
+
+    return _answer(request, _public(ident), f"badge:{key}", build)
