@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
+from custode.directory.services import customer_rotate_status_token
 
 
 @admin.register(Provider)
@@ -30,3 +32,10 @@ class CustomerAdmin(admin.ModelAdmin):
     list_filter = ("plan", "language")
     search_fields = ("name", "key")
     inlines = [ContactInline]
+    actions = ["rotate_status_link"]
+
+    @admin.action(description=_("Give a new private status link (the old one stops working)"))
+    def rotate_status_link(self, request, queryset):
+        for customer in queryset:
+            customer_rotate_status_token(customer=customer)
+        self.message_user(request, _("New status links: %(count)d") % {"count": queryset.count()})

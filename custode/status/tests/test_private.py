@@ -70,3 +70,17 @@ def test_the_private_feed_has_one_entry_per_incident_of_the_customer(client, wor
     entries = root.findall(f"{ATOM}entry")
     ids = [e.find(f"{ATOM}id").text.rsplit("#", 1)[1] for e in entries]
     assert ids == [f"incident-{world.shared.pk}", f"incident-{world.own_b.pk}"]
+
+
+def test_the_admin_action_rotates_the_chosen_customers_links(client, world):
+    from custode.testing import factories
+
+    client.force_login(factories.staff("root", superuser=True))
+    old_a, old_b = world.bianchi.status_token, world.mirador.status_token
+    response = client.post("/admin/directory/customer/", {"action": "rotate_status_link",
+                                                         "_selected_action": [world.bianchi.pk]})
+    assert response.status_code == 302
+    world.bianchi.refresh_from_db()
+    world.mirador.refresh_from_db()
+    assert world.bianchi.status_token != old_a and world.mirador.status_token == old_b
+    assert client.get(f"/status/c/{old_a}/").status_code == 404
