@@ -27,6 +27,7 @@ from custode.monitors.models import Monitor
 from custode.results.models import StateChange
 
 MAX_AGE = 60
+WAIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,7 @@ def cached_response(request: HttpRequest, identity: tuple, render: Callable[[], 
     PRIVATE pages (a customer's) tell shared caches not to keep them.
     """
     key = "status:" + hashlib.blake2b(repr((identity, fingerprint())).encode(), digest_size=16).hexdigest()
-    rendering = cache.get(key)
-    if rendering is None:
-        body, content_type, language = render()
-        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        rendering = Rendering(body, content_type, language, etag, int(time.time()))
-        cache.set(key, rendering, MAX_AGE)
+    rendering = cache.get(key) or _render_once(key, render)
     response = get_conditional_response(request, etag=rendering.etag, last_modified=rendering.last_modified)
     if response is None:
         response = HttpResponse(rendering.body, content_type=rendering.content_type)
@@ -89,3 +85,25 @@ def cached_response(request: HttpRequest, identity: tuple, render: Callable[[], 
     response.headers["Content-Language"] = rendering.language
     response.headers["Cache-Control"] = ("private" if private else "public") + ", max-age=0, must-revalidate"
     return response
+
+
+def _render_once(key: str, render: Callable[[], tuple[bytes, str, str]]) -> Rendering:
+    """Render and cache KEY; when a storm of requests misses at once, one renders and the others wait for it
+    (up to ``WAIT`` seconds, then they render too rather than fail)."""
+    lock = key + ":rendering"
+    if not cache.add(lock, True, WAIT):
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+            if (rendering := cache.get(key)) is not None:
+                return rendering
+            if cache.get(lock) is None:  # the renderer failed (a 404, say): try for ourselves
+                break
+    try:
+        body, content_type, language = render()
+        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        rendering = Rendering(body, content_type, language, etag, int(time.time()))
+        cache.set(key, rendering, MAX_AGE)
+        return rendering
+    finally:
+        cache.delete(lock)

@@ -97,3 +97,26 @@ def test_a_state_change_and_a_new_maintenance_window_invalidate_the_page(client,
     factories.maintenance(world.server, start=NOW + dt.timedelta(hours=2), key="disk-swap",
                           title={"en": "Disk swap on srv-1"})
     assert "Disk swap on srv-1" in client.get("/status/stato/?lang=en").content.decode()
+
+
+def test_a_storm_of_misses_renders_the_page_once():
+    import threading
+    import time
+
+    from custode.status import caching
+
+    calls = []
+
+    def render():
+        calls.append(1)
+        time.sleep(0.2)
+        return b"<p>ok</p>", "text/html", "en"
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(caching._render_once("status:storm", render)))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and len(results) == 8 and {r.body for r in results} == {b"<p>ok</p>"}
