@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from django.utils import translation
@@ -72,3 +73,15 @@ def day(value: dt.date, tz: ZoneInfo) -> str:
     language = wording.known(translation.get_language())
     local = dt.datetime.combine(value, dt.time(12), tzinfo=tz)
     return _with_year(wording.day(local, tz, language), value.year, language)
+
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SHORT_DAYS = {"it": ("lun", "mar", "mer", "gio", "ven", "sab", "dom"),
+               "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+               "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom")}
+
+
+def support_hours(hours: str) -> str:
+    """A plan's 'mon-fri 09:00-18:00' with the days in the active language ('lun-ven 09:00-18:00')."""
+    names = dict(zip(_DAYS, _SHORT_DAYS[wording.known(translation.get_language())]))
+    return re.sub(r"\b(" + "|".join(_DAYS) + r")\b", lambda m: names[m.group(1)], hours)

@@ -29,6 +29,11 @@ def overall_word(state):
 
 
 @register.filter
+def support_hours(hours):
+    return labels.support_hours(hours)
+
+
+@register.filter
 def incident_status(status):
     return labels.incident_status(status)
 

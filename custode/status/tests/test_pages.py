@@ -58,6 +58,17 @@ def test_a_private_page_speaks_the_customers_language_unless_switched(client, wo
     assert "Stato dei servizi di Hotel Mirador" in client.get(url + "?lang=it").content.decode()
 
 
+def test_a_private_page_names_the_customers_plan_in_their_language(client, world):
+    from custode.testing import factories
+
+    world.bianchi.plan = factories.plan("basic", support_hours="mon-fri 09:00-18:00")
+    world.bianchi.save()
+    html = client.get(f"/status/c/{world.bianchi.status_token}/").content.decode()
+    assert "Il vostro contratto: basic, assistenza lun-ven 09:00-18:00." in html
+    assert "basic, support Mon-Fri 09:00-18:00." in client.get(
+        f"/status/c/{world.bianchi.status_token}/?lang=en").content.decode()
+
+
 def test_an_unknown_language_or_page_number_is_a_clear_400(client, world):
     response = client.get("/status/stato/?lang=de")
     assert response.status_code == 400 and "lang: unknown language 'de'; use one of it, en, es" in response.content.decode()

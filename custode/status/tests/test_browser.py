@@ -1,0 +1,82 @@
+"""A real browser loads the public and a private page during an incident, over real HTTP.
+
+Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright; the screenshots are kept in
+CUSTODE_TEST_ARTIFACTS when set, else in the test's temporary directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from custode.testing.services import require_service
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def base_url(monkeypatch):
+    """The real ASGI app on loopback. Its request threads close their connections after each request,
+    so PostgreSQL lets the test database be flushed and dropped afterwards."""
+    from django.db import connections
+
+    from custode.asgi import application
+    from custode.testing.asgi_server import serving
+
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+
+    with serving(application) as url:
+        yield url
+    if hasattr(application, "recorder"):
+        application.recorder.close()
+
+
+@pytest.fixture
+def browser():
+    require_service("Chromium", CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def artifacts(tmp_path) -> Path:
+    folder = Path(os.environ.get("CUSTODE_TEST_ARTIFACTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _open(browser, url: str, shot: Path, locale: str):
+    page = browser.new_page(locale=locale, viewport={"width": 1000, "height": 1400})
+    response = page.goto(url)
+    assert response.status == 200
+    page.screenshot(path=str(shot), full_page=True)
+    return page
+
+
+def test_a_browser_shows_the_incident_the_contact_block_and_the_bars(world, base_url, browser, artifacts):
+    public = _open(browser, f"{base_url}/status/stato/", artifacts / "status-public.png", "it-IT")
+    assert public.locator("html").get_attribute("lang") == "it"
+    incident = public.get_by_role("heading", name="srv-1.retesicura.example non raggiungibile")
+    assert incident.is_visible()
+    assert public.get_by_text("Causa individuata").first.is_visible()
+    assert public.get_by_role("link", name="+39 0521 000000").is_visible()
+    server_bar = public.locator("#component-srv-1 .bar .day")
+    assert server_bar.count() == 90 and server_bar.last.bounding_box()["height"] > 10
+    assert public.get_by_role("img", name="Ultimi 90 giorni: nessun dato").first.is_visible()
+
+    private = _open(browser, f"{base_url}/status/c/{world.mirador.status_token}/",
+                    artifacts / "status-private-mirador.png", "it-IT")
+    assert private.locator("html").get_attribute("lang") == "es"  # the customer's language, not the browser's
+    assert private.get_by_role("heading", name="NAS Mirador recepción no accesible").is_visible()
+    assert private.get_by_role("link", name="assistenza@retesicura.example").is_visible()
+    assert private.locator("#component-mirador-site .bar .day").count() == 90
+    assert "Studio Bianchi" not in private.content()
+    assert (artifacts / "status-public.png").stat().st_size > 10_000
