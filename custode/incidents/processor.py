@@ -76,14 +76,16 @@ def step(*, now: dt.datetime | None = None) -> bool:
     now = now or timezone.now()
     config = settings_from_env()
     did = consume_changes(now=now)
-    did = confirm_held(now=now) or did
-    did = resolve_stable(now=now, stable=config.stable) or did
+    known = min(now, horizon() or now)
+    did = confirm_held(now=now, known=known) or did
+    did = resolve_stable(now=now, stable=config.stable, known=known) or did
     did = remind_owners(now=now) or did
     return announce_maintenance(now=now, notice=config.notice) or did
 
 
-def consume_changes(*, now: dt.datetime, limit: int = BATCH) -> bool:
-    ids = list(StateChange.objects.filter(processed_at=None).order_by("id").values_list("id", flat=True)[:limit])
+def consume_changes(*, now: dt.datetime, limit: int | None = None) -> bool:
+    pending = StateChange.objects.filter(processed_at=None).order_by("id").values_list("id", flat=True)
+    ids = list(pending[: limit or BATCH])
     if not ids:
         return False
     graph = g.graph_load()
@@ -93,6 +95,15 @@ def consume_changes(*, now: dt.datetime, limit: int = BATCH) -> bool:
             if StateChange.objects.filter(id=change_id, processed_at=None).update(processed_at=now):
                 apply_change(StateChange.objects.select_related("monitor__asset").get(id=change_id), graph)
     return True
+
+
+def horizon() -> dt.datetime | None:
+    """Until when every state change is applied: the time of the oldest one waiting, None when none waits.
+
+    Holds and stable periods end by this time, not the clock: after a restart with a backlog, a held
+    incident is not told about before the change showing its real cause has been read.
+    """
+    return StateChange.objects.filter(processed_at=None).order_by("id").values_list("at", flat=True).first()
 
 
 def apply_change(change: StateChange, graph: g.Graph) -> None:
@@ -153,10 +164,10 @@ def in_maintenance(graph: g.Graph, asset_id: int, at: dt.datetime) -> bool:
     return any(w.end > at for w in windows)
 
 
-def confirm_held(*, now: dt.datetime) -> bool:
-    """Tell of held incidents whose hold is over (unless their monitors are already back up)."""
+def confirm_held(*, now: dt.datetime, known: dt.datetime | None = None) -> bool:
+    """Tell of held incidents whose hold ended by KNOWN (see ``horizon``), unless they are up again already."""
     due = Incident.objects.filter(
-        confirmed_at=None, held_until__lte=now, stable_since=None
+        confirmed_at=None, held_until__lte=known or now, stable_since=None
     ).exclude(status=Status.RESOLVED).order_by("id")
     did = False
     for incident in due[:BATCH]:
@@ -165,8 +176,9 @@ def confirm_held(*, now: dt.datetime) -> bool:
     return did
 
 
-def resolve_stable(*, now: dt.datetime, stable: dt.timedelta) -> bool:
-    due = Incident.objects.filter(stable_since__lte=now - stable).exclude(status=Status.RESOLVED).order_by("id")
+def resolve_stable(*, now: dt.datetime, stable: dt.timedelta, known: dt.datetime | None = None) -> bool:
+    due = Incident.objects.filter(stable_since__lte=(known or now) - stable).exclude(status=Status.RESOLVED)
+    due = due.order_by("id")
     did = False
     for incident in due[:BATCH]:
         with transaction.atomic():

@@ -165,3 +165,22 @@ def test_a_failure_after_the_window_ended_opens_an_incident():
     down([world.server_monitor], T0)
     run(T0 + S)
     assert Incident.objects.get().root_asset == world.server
+
+
+def test_after_a_backlog_a_held_incident_waits_for_the_changes_written_before_its_hold_ended(monkeypatch):
+    from custode.incidents import processor
+
+    world = build()
+    down([world.site_monitors[0]], T0)
+    run(T0 + S)
+    down([world.outsider_monitor], T0 + 10 * S)
+    down([world.server_monitor], T0 + 20 * S)
+    monkeypatch.setattr(processor, "BATCH", 1)  # the notifier was stopped: it now reads one change per step
+    processor.step(now=T0 + 500 * S)
+    held = Incident.objects.get(root_asset=world.sites[0])
+    assert held.confirmed_at is None, "told before the server's DOWN, written earlier, was read"
+    run(T0 + 501 * S)
+    held.refresh_from_db()
+    assert held.merged_into.root_asset == world.server
+    assert not Message.objects.filter(topic=f"incident:{held.pk}").exists()
+    assert Message.objects.filter(audience="staff", key__contains=":opened:").count() == 2 * 2  # server, outsider

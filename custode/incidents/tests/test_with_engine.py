@@ -53,7 +53,7 @@ def test_sites_failing_before_their_server_give_one_incident_and_one_message_per
             wait_for(lambda: drain() and Monitor.objects.filter(pk__in=[m.pk for m in sites], state="down").exists(),
                      timeout=20)
             server_target.statuses = [503]
-            wait_for(lambda: drain() and all_in(State.DOWN, monitors), timeout=30)
+            wait_for(lambda: drain() and all_in(State.DOWN, monitors) and drain(), timeout=30)
             incident = Incident.objects.get(status=Status.INVESTIGATING)
             assert incident.root_asset == server and incident.monitors.count() == 10
             assert incident.affected.count() == 3
