@@ -15,8 +15,16 @@ from custode.lib.messages import friendly
 from custode.monitors.specs import MONITOR_TYPES
 
 
-class AlreadyExists(Exception):
+class Conflict(Exception):
+    """The request is fine but the object's state refuses it (409), e.g. an update to a resolved incident."""
+
+
+class AlreadyExists(Conflict):
     pass
+
+
+class InvalidQuery(Invalid):
+    """A query parameter with a value that is not one of the known ones (422, loc ["query", name])."""
 
 
 def field_errors(errors: list[dict[str, Any]], prefix: tuple = ("body",)) -> list[dict[str, Any]]:
@@ -43,12 +51,16 @@ def install(api: NinjaAPI) -> None:
         loc = ["body", *[int(p) if p.isdigit() else p for p in exc.field.replace("]", "").replace("[", ".").split(".")]]
         return answer(request, 422, [{"loc": loc, "msg": exc.message, "type": "invalid"}])
 
+    @api.exception_handler(InvalidQuery)
+    def _invalid_query(request, exc):
+        return answer(request, 422, [{"loc": ["query", exc.field], "msg": exc.message, "type": "invalid"}])
+
     @api.exception_handler(NotFound)
     def _not_found(request, exc):
         return answer(request, 404, str(exc))
 
-    @api.exception_handler(AlreadyExists)
-    def _exists(request, exc):
+    @api.exception_handler(Conflict)
+    def _conflict(request, exc):
         return answer(request, 409, str(exc))
 
     @api.exception_handler(InUse)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 
-from custode.directory.models import Customer
+from custode.directory.models import Customer, StaffProfile
+from custode.incidents.models import AffectedCustomer, Incident
+from custode.incidents.models import Status as IncidentStatus
+from custode.lib.changes import Invalid
 from custode.monitors.models import Monitor, State
 
 
@@ -37,3 +40,41 @@ def state_counts(*, customer: str | None = None) -> dict:
         total=Count("pk"), **{state.value: Count("pk", filter=Q(state=state.value)) for state in State}
     )
     return {"total": totals["total"], "states": [(state.value, state.label, totals[state.value]) for state in State]}
+
+
+# Incidents. The API reads through these too, so both show the same lists.
+
+INCIDENT_STATUS_FILTERS = ("open", *IncidentStatus.values)
+
+
+def incident_rows(*, status: str | None = None, customer: str | None = None) -> QuerySet[Incident]:
+    """Incidents with owner, root asset, affected customers (names) and monitor count: open ones first,
+    newest first within each, resolved ones by when they were resolved.
+
+    STATUS is ``open`` (any but resolved) or one of the incident states; CUSTOMER a customer key.
+    """
+    rows = Incident.objects.select_related("owner__user", "root_asset", "merged_into").annotate(
+        monitor_count=Count("monitors", distinct=True),
+        closed=Case(When(status=IncidentStatus.RESOLVED, then=Value(1)), default=Value(0)),
+    ).prefetch_related(Prefetch("affected", AffectedCustomer.objects.select_related("customer").order_by(
+        "customer__name", "customer_id")))
+    if status == "open":
+        rows = rows.exclude(status=IncidentStatus.RESOLVED)
+    elif status:
+        rows = rows.filter(status=status)
+    if customer:
+        rows = rows.filter(affected__customer__key=customer)
+    return rows.order_by("closed", F("resolved_at").desc(nulls_first=True), "-opened_at", "-id")
+
+
+def staff_choices() -> list[StaffProfile]:
+    """Everyone an incident can be assigned to, by name."""
+    return list(StaffProfile.objects.select_related("user").order_by("name", "id"))
+
+
+def staff_by_username(username: str) -> StaffProfile:
+    profile = StaffProfile.objects.select_related("user").filter(user__username=username).first()
+    if profile is None:
+        raise Invalid("owner", f"unknown staff member {username!r}; "
+                               f"known: {', '.join(p.user.username for p in staff_choices())}")
+    return profile

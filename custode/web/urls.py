@@ -1,11 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from custode.web import views
+from custode.web import incident_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("settings/", views.preferences, name="settings"),
+    path("incidents/", incident_views.incident_list, name="incidents"),
+    path("incidents/<int:incident_id>/", incident_views.incident_page, name="incident"),
+    path("incidents/<int:incident_id>/update/", incident_views.incident_update, name="incident-update"),
+    path("incidents/<int:incident_id>/reassign/", incident_views.incident_reassign, name="incident-reassign"),
+    path("incidents/<int:incident_id>/resolve/", incident_views.incident_resolve, name="incident-resolve"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),

@@ -1,4 +1,7 @@
 from django import template
+from django.utils import formats, timezone, translation
+
+from custode.incidents import contexts, wording
 
 register = template.Library()
 
@@ -12,3 +15,34 @@ def monitor_target(monitor) -> str:
     if spec.get("host"):
         return f"{spec['host']}:{spec['port']}" if spec.get("port") else spec["host"]
     return spec.get("name", "")
+
+
+@register.filter
+def local_time(moment, tz) -> str:
+    """MOMENT in the zone TZ, with the month in the reader's language and the zone's abbreviation:
+    '2 Dec 2026, 03:41 CET'. A 24-hour clock and the day first read the same to every technician."""
+    if not moment:
+        return ""
+    local = moment.astimezone(tz)
+    return f"{formats.date_format(local, 'j M Y, H:i')} {local.tzname()}"
+
+
+@register.filter
+def incident_duration(incident) -> str:
+    """How long the incident lasted, or has lasted so far, in the reader's language."""
+    end = incident.resolved_at or timezone.now()
+    return wording.duration((end - incident.opened_at).total_seconds(), translation.get_language())
+
+
+@register.filter
+def update_text(update) -> str:
+    """What the update says, as a reader in the current language gets it (stock texts in their language)."""
+    return contexts.update_text(update, translation.get_language())
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, param: str, number: int) -> str:
+    """This page's query string with PARAM set to NUMBER, so a page with two paginated lists keeps both."""
+    query = context["request"].GET.copy()
+    query[param] = number
+    return f"?{query.urlencode()}"

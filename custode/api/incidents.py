@@ -1,0 +1,306 @@
+"""/api/v1/incidents and /api/v1/messages: incidents with their timeline, the writes staff make on them
+(update, reassign, resolve), and the delivery log. Every write goes through ``custode.incidents.services``.
+
+No ``from __future__ import annotations`` here: ninja reads the schemas from the annotations at definition time.
+"""
+
+import datetime as dt
+from typing import List, Literal, Optional
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from custode.api.crud import Page
+from custode.api.errors import Conflict, InvalidQuery
+from custode.directory.models import Customer, Provider
+from custode.incidents import services
+from custode.incidents.contexts import update_text
+from custode.incidents.models import Incident, Status as IncidentStatus, Update
+from custode.incidents.selectors import incident_detail
+from custode.lib.changes import Invalid, NotFound
+from custode.notify.models import Channel, Message
+from custode.notify.selectors import delivery_log
+from custode.web.selectors import INCIDENT_STATUS_FILTERS, incident_rows, staff_by_username
+
+StatusName = Literal["investigating", "identified", "monitoring", "resolved"]
+TemplateName = Literal["", "investigating", "identified", "monitoring", "resolved"]
+LanguageName = Literal["", "it", "en", "es"]
+
+
+class CustomerRef(Schema):
+    id: str
+    name: str
+
+
+class AffectedOut(CustomerRef):
+    started_at: dt.datetime
+    resolved_at: Optional[dt.datetime]
+    notified_at: Optional[dt.datetime] = Field(description="when this customer was told of the opening")
+    duration_seconds: Optional[float] = Field(description="this customer's outage, once resolved")
+
+
+class AssetOut(Schema):
+    id: str
+    name: str
+    kind: str
+    customer: Optional[str]
+
+
+class MonitorOut(Schema):
+    id: str
+    asset: str
+    type: str
+    state: str
+    last_reason: str
+
+
+class UpdateOut(Schema):
+    id: int
+    at: dt.datetime
+    status: str
+    public: bool
+    author: Optional[str] = Field(description="the author's username")
+    author_name: str = Field(description="the author's name, as signed at the time")
+    template: str
+    message: str
+    language: str
+    text: str = Field(description="what the update says in its language: the message, or the template's stock text")
+
+
+class IncidentSummary(Schema):
+    id: int
+    title: str
+    severity: str
+    status: str
+    owner: Optional[str] = Field(description="the owner's username")
+    owner_name: Optional[str]
+    root_asset: Optional[str]
+    opened_at: dt.datetime
+    resolved_at: Optional[dt.datetime]
+    confirmed_at: Optional[dt.datetime] = Field(description="when staff and customers were first told; null while held")
+    merged_into: Optional[int]
+    customers: List[CustomerRef]
+    monitor_count: int
+
+
+class IncidentOut(IncidentSummary):
+    affected: List[AffectedOut]
+    assets: List[AssetOut]
+    monitors: List[MonitorOut]
+    updates: List[UpdateOut]
+
+
+class IncidentPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: List[IncidentSummary]
+
+
+class MessageOut(Schema):
+    id: int
+    topic: str
+    audience: str
+    customer: Optional[str]
+    channel: str
+    recipient: str
+    recipient_name: str
+    language: str
+    subject: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: dt.datetime
+    next_attempt_at: dt.datetime
+    sent_at: Optional[dt.datetime]
+
+
+class MessagePage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: List[MessageOut]
+
+
+class UpdateIn(Schema):
+    status: StatusName
+    message: str = Field(default="", max_length=5000, description="may be empty when a template is given")
+    public: bool = Field(default=True, description="public updates reach the affected customers; internal ones staff only")
+    template: TemplateName = Field(default="", description="a stock text, sent to each reader in their language")
+    language: LanguageName = Field(default="", description="the message's language (default: the author's)")
+
+
+class ReassignIn(Schema):
+    owner: str = Field(description="a staff member's username")
+
+
+class ResolveIn(Schema):
+    message: str = Field(default="", max_length=5000)
+    language: LanguageName = ""
+
+
+class IncidentFilters(Schema):
+    status: Optional[str] = Field(default=None, description=f"one of {', '.join(INCIDENT_STATUS_FILTERS)}")
+    customer: Optional[str] = Field(default=None, description="a customer's id")
+
+
+class MessageFilters(Schema):
+    status: Optional[str] = Field(default=None, description=f"one of {', '.join(Message.Status.values)}")
+    channel: Optional[str] = Field(default=None, description=f"one of {', '.join(Channel.values)}")
+    customer: Optional[str] = Field(default=None, description="a customer's id")
+
+
+def _customer(key: Optional[str]) -> Optional[Customer]:
+    if not key:
+        return None
+    customer = Customer.objects.filter(key=key).first()
+    if customer is None:
+        raise InvalidQuery("customer", f"unknown customer {key!r}")
+    return customer
+
+
+def _summary(incident: Incident, customers: list) -> dict:
+    return {
+        "id": incident.pk, "title": incident.title, "severity": incident.severity, "status": incident.status,
+        "owner": incident.owner.user.username if incident.owner else None,
+        "owner_name": incident.owner.name if incident.owner else None,
+        "root_asset": incident.root_asset.key if incident.root_asset else None,
+        "opened_at": incident.opened_at, "resolved_at": incident.resolved_at, "confirmed_at": incident.confirmed_at,
+        "merged_into": incident.merged_into_id,
+        "customers": [{"id": row.customer.key, "name": row.customer.name} for row in customers],
+    }
+
+
+def _update(update: Update, reader: str) -> dict:
+    return {
+        "id": update.pk, "at": update.at, "status": update.status, "public": update.public,
+        "author": update.author.user.username if update.author else None, "author_name": update.author_name,
+        "template": update.template, "message": update.message, "language": update.language,
+        "text": update_text(update, update.language or reader),
+    }
+
+
+def _detail(incident_id: int) -> dict:
+    detail, reader = incident_detail(incident_id), Provider.get().language
+    return {
+        **_summary(detail.incident, detail.affected),
+        "monitor_count": len(detail.monitors),
+        "affected": [{"id": row.customer.key, "name": row.customer.name, "started_at": row.started_at,
+                      "resolved_at": row.resolved_at, "notified_at": row.notified_at,
+                      "duration_seconds": row.duration_seconds} for row in detail.affected],
+        "assets": [{"id": a.key, "name": a.name, "kind": a.kind, "customer": a.customer.key if a.customer else None}
+                   for a in detail.assets],
+        "monitors": [{"id": m.key, "asset": m.asset.key, "type": m.type, "state": m.state,
+                      "last_reason": m.last_reason} for m in detail.monitors],
+        "updates": [_update(u, reader) for u in detail.updates],
+    }
+
+
+def _open_for_change(incident_id: int) -> Incident:
+    incident = Incident.objects.select_related("owner").filter(pk=incident_id).first()
+    if incident is None:
+        raise NotFound("incident", str(incident_id))
+    if incident.status == IncidentStatus.RESOLVED:
+        raise Conflict(f"incident {incident_id} is resolved: it takes no more updates")
+    return incident
+
+
+def _change(incident_id: int, write) -> None:
+    """Run WRITE on the open incident; the service finding it resolved meanwhile is the same 409."""
+    incident = _open_for_change(incident_id)
+    try:
+        write(incident)
+    except Invalid as e:
+        if e.field == "incident":
+            raise Conflict(f"incident {incident_id} is resolved: it takes no more updates") from None
+        raise
+
+
+def _author(request: HttpRequest):
+    return getattr(request.auth.user, "staff", None)
+
+
+def _message(m: Message) -> dict:
+    return {
+        "id": m.pk, "topic": m.topic, "audience": m.audience, "customer": m.customer.key if m.customer else None,
+        "channel": m.channel, "recipient": m.recipient, "recipient_name": m.recipient_name, "language": m.language,
+        "subject": m.subject, "status": m.status, "attempts": m.attempts, "last_error": m.last_error,
+        "created_at": m.created_at, "next_attempt_at": m.next_attempt_at, "sent_at": m.sent_at,
+    }
+
+
+def _log_page(page: Page, *, topic: Optional[str] = None, where: Optional[MessageFilters] = None) -> dict:
+    where = where or MessageFilters()
+    try:
+        rows = delivery_log(topic=topic, customer=_customer(where.customer), status=where.status)
+    except ValueError as e:
+        raise InvalidQuery("status", str(e)) from None
+    if where.channel:
+        if where.channel not in Channel.values:
+            raise InvalidQuery("channel", f"unknown channel {where.channel!r}; one of {', '.join(Channel.values)}")
+        rows = rows.filter(channel=where.channel)
+    items = rows[page.offset : page.offset + page.limit]
+    return {"count": rows.count(), "limit": page.limit, "offset": page.offset, "items": [_message(m) for m in items]}
+
+
+incidents = Router(tags=["incidents"])
+messages = Router(tags=["messages"])
+
+
+@incidents.get("", response=IncidentPage, operation_id="incidents_list", summary="List incidents, open ones first")
+def incident_list(request: HttpRequest, page: Query[Page], where: Query[IncidentFilters]):
+    if where.status and where.status not in INCIDENT_STATUS_FILTERS:
+        raise InvalidQuery("status", f"unknown status {where.status!r}; one of {', '.join(INCIDENT_STATUS_FILTERS)}")
+    _customer(where.customer)
+    rows = incident_rows(status=where.status, customer=where.customer)
+    items = rows[page.offset : page.offset + page.limit]
+    return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
+            "items": [{**_summary(i, i.affected.all()), "monitor_count": i.monitor_count} for i in items]}
+
+
+@incidents.get("/{incident_id}", response=IncidentOut, operation_id="incidents_read",
+               summary="Read an incident: customers, assets, monitors and its timeline")
+def incident_read(request: HttpRequest, incident_id: int):
+    return _detail(incident_id)
+
+
+@incidents.post("/{incident_id}/updates", response={201: UpdateOut}, operation_id="incidents_post_update",
+                summary="Post an update (public: staff and affected customers are told; internal: staff only)")
+def incident_post_update(request: HttpRequest, incident_id: int, payload: UpdateIn):
+    created = []
+    _change(incident_id, lambda incident: created.append(services.incident_post_update(
+        incident=incident, author=_author(request), status=payload.status, public=payload.public,
+        template=payload.template, message=payload.message, language=payload.language)))
+    return Status(201, _update(created[0], Provider.get().language))
+
+
+@incidents.post("/{incident_id}/reassign", response=IncidentOut, operation_id="incidents_reassign",
+                summary="Give an incident to another staff member")
+def incident_reassign(request: HttpRequest, incident_id: int, payload: ReassignIn):
+    _change(incident_id, lambda incident: services.incident_reassign(
+        incident=incident, owner=staff_by_username(payload.owner)))
+    return _detail(incident_id)
+
+
+@incidents.post("/{incident_id}/resolve", response=IncidentOut, operation_id="incidents_resolve",
+                summary="Resolve an incident; staff and affected customers are told, with an optional message")
+def incident_resolve(request: HttpRequest, incident_id: int, payload: ResolveIn):
+    _change(incident_id, lambda incident: services.incident_resolve(
+        incident=incident, author=_author(request), message=payload.message,
+        language=payload.language if payload.message.strip() else ""))
+    return _detail(incident_id)
+
+
+@incidents.get("/{incident_id}/messages", response=MessagePage, operation_id="incidents_messages",
+               summary="The delivery log of an incident: every message about it, newest first")
+def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page]):
+    if not Incident.objects.filter(pk=incident_id).exists():
+        raise NotFound("incident", str(incident_id))
+    return _log_page(page, topic=f"incident:{incident_id}")
+
+
+@messages.get("", response=MessagePage, operation_id="messages_list",
+              summary="The delivery log: every message in the outbox, newest first")
+def message_list(request: HttpRequest, page: Query[Page], where: Query[MessageFilters]):
+    return _log_page(page, where=where)
