@@ -50,11 +50,20 @@ def wait_port(port: int, timeout: float = 20.0) -> None:
 
 
 @contextmanager
-def nginx(body: str = "Studio Legale Bianchi: online\n", workers: int = 1):
-    """nginx on a free loopback port: `/` answers BODY; `/nginx_status` counts requests (stub_status)."""
+def nginx(body: str = "Studio Legale Bianchi: online\n", workers: int = 1, files: dict[str, bytes] | None = None):
+    """nginx on a free loopback port: `/` answers BODY; `/nginx_status` counts requests (stub_status).
+
+    With FILES ({path: bytes}), nginx serves those static files instead of BODY (and FILE.gz, when given,
+    to clients that accept gzip).
+    """
     ensure_tools("nginx")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="custode-bench-nginx-") as tmp:
+        for name, data in (files or {}).items():
+            target = Path(tmp) / "www" / name.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        answer = f"root {tmp}/www; gzip_static on;" if files else f'default_type text/plain; return 200 "{body.strip()}\\n";'
         conf = Path(tmp) / "nginx.conf"
         conf.write_text(f"""
 worker_processes {workers};
@@ -70,7 +79,7 @@ http {{
     server {{
         listen 127.0.0.1:{port} backlog=65535;
         location = /nginx_status {{ stub_status; }}
-        location / {{ default_type text/plain; return 200 "{body.strip()}\\n"; }}
+        location / {{ {answer} }}
     }}
 }}
 """)
@@ -91,15 +100,27 @@ def nginx_requests(port: int) -> int:
     return int(re.search(r"\n\s*\d+\s+\d+\s+(\d+)", text).group(1))
 
 
-def run_wrk(url: str, *, seconds: int, connections: int, threads: int = 1, close: bool = False) -> dict:
-    """wrk's requests/s and the CPU seconds wrk itself used."""
+def run_wrk(url: str, *, seconds: int, connections: int, threads: int = 1, close: bool = False,
+            rate: int | None = None, headers: tuple[str, ...] = ()) -> dict:
+    """wrk's requests/s and the CPU seconds wrk itself used.
+
+    With RATE, each connection waits connections/RATE seconds before each request, so the load is paced
+    at about RATE requests/s (a little less, by the latency) instead of as fast as the server answers.
+    """
     ensure_tools("wrk")
     args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
     if close:
         args += ["-H", "Connection: close"]
-    before = os.times()
-    out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 60).stdout
-    after = os.times()
+    for header in headers:
+        args += ["-H", header]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="custode-bench-") as pace:
+        if rate:
+            pace.write(f"function delay() return {connections * 1000 / rate:.3f} end\n")
+            pace.flush()
+            args += ["-s", pace.name]
+        before = os.times()
+        out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 60).stdout
+        after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     requests = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -9,6 +9,7 @@ picked up when the rendering expires, at most ``MAX_AGE`` seconds later.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
 from custode.assets.models import Asset
@@ -33,6 +34,7 @@ WAIT = 2.0
 @dataclass(frozen=True)
 class Rendering:
     body: bytes
+    gzipped: bytes  # compressed once, for every client that accepts gzip
     content_type: str
     language: str
     etag: str
@@ -77,14 +79,28 @@ def cached_response(request: HttpRequest, identity: tuple, render: Callable[[], 
     """
     key = "status:" + hashlib.blake2b(repr((identity, fingerprint())).encode(), digest_size=16).hexdigest()
     rendering = cache.get(key) or _render_once(key, render)
-    response = get_conditional_response(request, etag=rendering.etag, last_modified=rendering.last_modified)
+    compressed = _accepts_gzip(request)
+    etag = rendering.etag[:-1] + '-gz"' if compressed else rendering.etag  # one ETag per representation
+    response = get_conditional_response(request, etag=etag, last_modified=rendering.last_modified)
     if response is None:
-        response = HttpResponse(rendering.body, content_type=rendering.content_type)
-    response.headers["ETag"] = rendering.etag
+        response = HttpResponse(rendering.gzipped if compressed else rendering.body,
+                                content_type=rendering.content_type)
+        if compressed:
+            response.headers["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ("Accept-Encoding",))
+    response.headers["ETag"] = etag
     response.headers["Last-Modified"] = http_date(rendering.last_modified)
     response.headers["Content-Language"] = rendering.language
     response.headers["Cache-Control"] = ("private" if private else "public") + ", max-age=0, must-revalidate"
     return response
+
+
+def _accepts_gzip(request: HttpRequest) -> bool:
+    for coding in request.headers.get("Accept-Encoding", "").lower().split(","):
+        name, _, params = coding.partition(";")
+        if name.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 def _render_once(key: str, render: Callable[[], tuple[bytes, str, str]]) -> Rendering:
@@ -102,7 +118,7 @@ def _render_once(key: str, render: Callable[[], tuple[bytes, str, str]]) -> Rend
     try:
         body, content_type, language = render()
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        rendering = Rendering(body, content_type, language, etag, int(time.time()))
+        rendering = Rendering(body, gzip.compress(body, 6, mtime=0), content_type, language, etag, int(time.time()))
         cache.set(key, rendering, MAX_AGE)
         return rendering
     finally:

@@ -120,3 +120,16 @@ def test_a_storm_of_misses_renders_the_page_once():
     for thread in threads:
         thread.join()
     assert len(calls) == 1 and len(results) == 8 and {r.body for r in results} == {b"<p>ok</p>"}
+
+
+def test_a_browser_that_accepts_gzip_gets_the_same_bytes_compressed_once(client, world):
+    import gzip
+
+    plain = client.get("/status/stato/?lang=en")
+    packed = client.get("/status/stato/?lang=en", HTTP_ACCEPT_ENCODING="br, gzip;q=0.8")
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content and packed["ETag"] != plain["ETag"]
+    assert client.get("/status/stato/?lang=en", HTTP_ACCEPT_ENCODING="gzip",
+                      HTTP_IF_NONE_MATCH=packed["ETag"]).status_code == 304
+    refused = client.get("/status/stato/?lang=en", HTTP_ACCEPT_ENCODING="gzip;q=0, identity")
+    assert "Content-Encoding" not in refused and refused.content == plain.content
