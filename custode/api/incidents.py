@@ -5,7 +5,7 @@ No ``from __future__ import annotations`` here: ninja reads the schemas from the
 """
 
 import datetime as dt
-from typing import List, Literal, Optional
+from typing import List, Literal, Optional, Union
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -26,6 +26,24 @@ from custode.web.selectors import INCIDENT_STATUS_FILTERS, incident_rows, staff_
 StatusName = Literal["investigating", "identified", "monitoring", "resolved"]
 TemplateName = Literal["", "investigating", "identified", "monitoring", "resolved"]
 LanguageName = Literal["", "it", "en", "es"]
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class FieldError(Schema):
+    loc: List[Union[str, int]]
+    msg: str
+    type: str
+
+
+class FieldErrorsOut(Schema):
+    detail: List[FieldError]
+
+
+READ = {404: ErrorOut}
+WRITE = {404: ErrorOut, 409: ErrorOut, 422: FieldErrorsOut}
 
 
 class CustomerRef(Schema):
@@ -126,7 +144,8 @@ class MessagePage(Schema):
 class UpdateIn(Schema):
     status: StatusName
     message: str = Field(default="", max_length=5000, description="may be empty when a template is given")
-    public: bool = Field(default=True, description="public updates reach the affected customers; internal ones staff only")
+    public: bool = Field(default=True,
+                         description="public updates reach the affected customers; internal ones staff only")
     template: TemplateName = Field(default="", description="a stock text, sent to each reader in their language")
     language: LanguageName = Field(default="", description="the message's language (default: the author's)")
 
@@ -248,7 +267,8 @@ incidents = Router(tags=["incidents"])
 messages = Router(tags=["messages"])
 
 
-@incidents.get("", response=IncidentPage, operation_id="incidents_list", summary="List incidents, open ones first")
+@incidents.get("", response={200: IncidentPage, 422: FieldErrorsOut}, operation_id="incidents_list",
+               summary="List incidents, open ones first")
 def incident_list(request: HttpRequest, page: Query[Page], where: Query[IncidentFilters]):
     if where.status and where.status not in INCIDENT_STATUS_FILTERS:
         raise InvalidQuery("status", f"unknown status {where.status!r}; one of {', '.join(INCIDENT_STATUS_FILTERS)}")
@@ -259,13 +279,13 @@ def incident_list(request: HttpRequest, page: Query[Page], where: Query[Incident
             "items": [{**_summary(i, i.affected.all()), "monitor_count": i.monitor_count} for i in items]}
 
 
-@incidents.get("/{incident_id}", response=IncidentOut, operation_id="incidents_read",
+@incidents.get("/{incident_id}", response={200: IncidentOut, **READ}, operation_id="incidents_read",
                summary="Read an incident: customers, assets, monitors and its timeline")
 def incident_read(request: HttpRequest, incident_id: int):
     return _detail(incident_id)
 
 
-@incidents.post("/{incident_id}/updates", response={201: UpdateOut}, operation_id="incidents_post_update",
+@incidents.post("/{incident_id}/updates", response={201: UpdateOut, **WRITE}, operation_id="incidents_post_update",
                 summary="Post an update (public: staff and affected customers are told; internal: staff only)")
 def incident_post_update(request: HttpRequest, incident_id: int, payload: UpdateIn):
     created = []
@@ -275,7 +295,7 @@ def incident_post_update(request: HttpRequest, incident_id: int, payload: Update
     return Status(201, _update(created[0], Provider.get().language))
 
 
-@incidents.post("/{incident_id}/reassign", response=IncidentOut, operation_id="incidents_reassign",
+@incidents.post("/{incident_id}/reassign", response={200: IncidentOut, **WRITE}, operation_id="incidents_reassign",
                 summary="Give an incident to another staff member")
 def incident_reassign(request: HttpRequest, incident_id: int, payload: ReassignIn):
     _change(incident_id, lambda incident: services.incident_reassign(
@@ -283,7 +303,7 @@ def incident_reassign(request: HttpRequest, incident_id: int, payload: ReassignI
     return _detail(incident_id)
 
 
-@incidents.post("/{incident_id}/resolve", response=IncidentOut, operation_id="incidents_resolve",
+@incidents.post("/{incident_id}/resolve", response={200: IncidentOut, **WRITE}, operation_id="incidents_resolve",
                 summary="Resolve an incident; staff and affected customers are told, with an optional message")
 def incident_resolve(request: HttpRequest, incident_id: int, payload: ResolveIn):
     _change(incident_id, lambda incident: services.incident_resolve(
@@ -292,7 +312,7 @@ def incident_resolve(request: HttpRequest, incident_id: int, payload: ResolveIn)
     return _detail(incident_id)
 
 
-@incidents.get("/{incident_id}/messages", response=MessagePage, operation_id="incidents_messages",
+@incidents.get("/{incident_id}/messages", response={200: MessagePage, **READ}, operation_id="incidents_messages",
                summary="The delivery log of an incident: every message about it, newest first")
 def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page]):
     if not Incident.objects.filter(pk=incident_id).exists():
@@ -300,7 +320,7 @@ def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page])
     return _log_page(page, topic=f"incident:{incident_id}")
 
 
-@messages.get("", response=MessagePage, operation_id="messages_list",
+@messages.get("", response={200: MessagePage, 422: FieldErrorsOut}, operation_id="messages_list",
               summary="The delivery log: every message in the outbox, newest first")
 def message_list(request: HttpRequest, page: Query[Page], where: Query[MessageFilters]):
     return _log_page(page, where=where)

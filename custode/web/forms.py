@@ -32,8 +32,10 @@ class IncidentUpdateForm(forms.Form):
     """A timeline entry. A template alone is enough: each reader then gets its stock text in their language."""
 
     status = forms.ChoiceField(label=_("Status"), choices=IncidentStatus.choices)
-    template = forms.ChoiceField(label=_("Template"), required=False,
-                                 choices=[("", _("None: my own words"))] + [(t, IncidentStatus(t).label) for t in TEMPLATES])
+    template = forms.ChoiceField(
+        label=_("Template"), required=False,
+        choices=[("", _("None: my own words"))] + [(t, IncidentStatus(t).label) for t in TEMPLATES],
+    )
     message = forms.CharField(label=_("Message"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
                               max_length=5000)
     public = forms.TypedChoiceField(label=_("Visibility"), coerce=lambda v: v == "public", initial="public",

@@ -48,7 +48,7 @@ def test_the_openapi_document_lists_the_incident_and_message_paths(anonymous):
                  "/api/v1/incidents/{incident_id}/reassign", "/api/v1/incidents/{incident_id}/resolve",
                  "/api/v1/incidents/{incident_id}/messages", "/api/v1/messages"):
         assert path in paths, path
-    assert "201" in paths["/api/v1/incidents/{incident_id}/updates"]["post"]["responses"]
+    assert {"201", "404", "409", "422"} <= set(paths["/api/v1/incidents/{incident_id}/updates"]["post"]["responses"])
     assert {"IncidentOut", "IncidentSummary", "UpdateOut", "MessageOut", "UpdateIn"} <= set(
         document["components"]["schemas"])
 
@@ -107,7 +107,8 @@ def test_one_incident_has_its_customers_assets_monitors_and_updates(read_client,
 def test_an_unknown_incident_is_404_everywhere(write_client, story):
     assert write_client.get("/incidents/9999").status_code == 404
     assert write_client.get("/incidents/9999/messages").status_code == 404
-    assert write_client.post("/incidents/9999/updates", json={"status": "identified", "message": "x"}).status_code == 404
+    update = {"status": "identified", "message": "x"}
+    assert write_client.post("/incidents/9999/updates", json=update).status_code == 404
     assert write_client.post("/incidents/9999/reassign", json={"owner": "tech"}).status_code == 404
     assert write_client.post("/incidents/9999/resolve", json={}).status_code == 404
 
@@ -117,7 +118,8 @@ def test_a_public_update_is_201_and_tells_the_affected_customers(write_client, s
                                  json={"status": "monitoring", "template": "monitoring", "language": "it"})
     assert response.status_code == 201, response.text
     body = response.json()
-    assert (body["status"], body["public"], body["author"], body["template"]) == ("monitoring", True, "tech", "monitoring")
+    assert (body["status"], body["public"], body["author"], body["template"]) == (
+        "monitoring", True, "tech", "monitoring")
     told = Message.objects.filter(key__contains=f":update:{body['id']}:")
     assert set(told.filter(audience="customer").values_list("customer__key", flat=True)) == {
         "studio-bianchi", "hotel-mirador"}

@@ -231,9 +231,11 @@ def test_a_long_delivery_log_is_paginated_and_keeps_its_place(staff_client, stor
     from custode.notify.services import outbox_enqueue
 
     _, incident, _, _ = story
-    outbox_enqueue(messages=[Outgoing(key=f"test:{n}", audience="staff", channel="email", topic=f"incident:{incident.pk}",
-                                      recipient=f"tech{n}@example.com", language="en", subject="s", body="b")
-                             for n in range(60)])
+    outbox_enqueue(messages=[
+        Outgoing(key=f"test:{n}", audience="staff", channel="email", topic=f"incident:{incident.pk}",
+                 recipient=f"tech{n}@example.com", language="en", subject="s", body="b")
+        for n in range(60)
+    ])
     total = Message.objects.filter(topic=f"incident:{incident.pk}").count()
     first = staff_client.get(reverse("incident", args=[incident.pk]))
     assert len(first.context["log"].object_list) == 50
