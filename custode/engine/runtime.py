@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from custode.checks.result import Result, Status
 from custode.monitors.models import State
+from custode.monitors.timing import confirmation_time, retry_delay
 
 PUSH_PERIOD = 10.0
 
@@ -49,7 +50,10 @@ class MonitorRuntime:
         return min(self.interval, PUSH_PERIOD) if self.type == "push" else self.interval
 
     def retry_delay(self) -> float:
-        return min(10.0, max(1.0, self.interval / 6))
+        return retry_delay(self.interval)
+
+    def confirmation_time(self) -> float:
+        return confirmation_time(interval=self.interval, retries=self.retries, timeout=self.timeout)
 
 
 class SharedParts:

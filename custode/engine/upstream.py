@@ -40,7 +40,7 @@ class Upstream:
             up = self.monitors.get(monitor_id)
             if up is None or up.state in _SETTLED or self.answered.get(monitor_id, -1.0) >= since:
                 continue
-            longest = max(longest, _confirmation_time(up))
+            longest = max(longest, up.confirmation_time())
             pending = True
             if up.failures == 0 and self.asked.get(monitor_id, -1.0) < since:
                 self.asked[monitor_id] = now
@@ -59,7 +59,3 @@ class Upstream:
             if self.waiting:
                 self.waiting.pop(rt.id, None)
 
-
-def _confirmation_time(rt: MonitorRuntime) -> float:
-    """The longest a monitor takes to confirm a failure: its check and every retry timing out."""
-    return rt.timeout + rt.retries * (rt.retry_delay() + rt.timeout) + 5.0

@@ -45,6 +45,7 @@ from custode.lib import durations
 from custode.lib.env import SettingError
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Monitor, State
+from custode.monitors.timing import confirmation_time, retry_delay
 from custode.notify.services import outbox_enqueue
 from custode.results.models import StateChange
 
@@ -114,11 +115,6 @@ def apply_change(change: StateChange, graph: g.Graph) -> None:
             services.incident_recheck_stable(incident=incident, at=change.at)
 
 
-def retry_delay(interval: float) -> float:
-    """The engine's pause between the retries that confirm a failure."""
-    return min(10.0, max(1.0, interval / 6))
-
-
 def correlation_window(monitor: Monitor) -> dt.timedelta:
     """How long after a dependant's failure this monitor's own failure is still recognised as its cause."""
     return dt.timedelta(seconds=2 * monitor.interval + monitor.retries * retry_delay(monitor.interval))
@@ -146,15 +142,28 @@ def went_down(monitor: Monitor, at: dt.datetime, graph: g.Graph) -> None:
         return
     down = set(Monitor.objects.filter(state=State.DOWN).values_list("asset_id", flat=True))
     root = asset if children else Asset.objects.get(pk=g.root_cause(graph, asset.pk, down | {asset.pk}))
-    services.incident_open(root_asset=root, monitors=[monitor], at=at, held_until=hold_until(root.pk, at, graph),
-                           merge=children, graph=graph)
+    held = hold_until(root.pk, at, graph, since=at - confirming(monitor))
+    services.incident_open(root_asset=root, monitors=[monitor], at=at, held_until=held, merge=children, graph=graph)
 
 
-def hold_until(asset_id: int, at: dt.datetime, graph: g.Graph) -> dt.datetime | None:
-    """When to tell of an incident rooted at ASSET_ID: later only if what it needs may still fail."""
-    watching = Monitor.objects.filter(asset__in=g.ancestors(graph, asset_id), paused=False).exclude(state=State.DOWN)
+def hold_until(asset_id: int, at: dt.datetime, graph: g.Graph, since: dt.datetime) -> dt.datetime | None:
+    """When to tell of an incident rooted at ASSET_ID: later only if what it needs may still fail.
+
+    The engine checks what a failing monitor depends on before calling it DOWN (``engine.upstream``):
+    a monitor above whose last check since the failure began (SINCE) found it fine is not waited for.
+    """
+    watching = [
+        m for m in Monitor.objects.filter(asset__in=g.ancestors(graph, asset_id), paused=False).exclude(state=State.DOWN)
+        if not (m.state == State.UP and m.last_reason == "" and m.last_check_at and m.last_check_at >= since)
+    ]
     windows = [correlation_window(m) for m in watching]
     return at + max(windows) if windows else None
+
+
+def confirming(monitor: Monitor) -> dt.timedelta:
+    """How long before its DOWN a monitor's failure may have begun."""
+    return dt.timedelta(seconds=confirmation_time(interval=monitor.interval, retries=monitor.retries,
+                                                  timeout=monitor.timeout))
 
 
 def in_maintenance(graph: g.Graph, asset_id: int, at: dt.datetime) -> bool:

@@ -8,7 +8,7 @@ import pytest
 
 from custode.incidents.models import Incident, Severity, Status
 from custode.incidents.tests.world import T0, build, run
-from custode.monitors.models import State
+from custode.monitors.models import Monitor, State
 from custode.notify.models import Message
 from custode.results.models import StateChange
 from custode.testing import factories
@@ -94,6 +94,26 @@ def test_a_held_incident_is_told_about_when_its_server_stays_up():
     assert incident.confirmed_at == incident.held_until
     assert incident.root_asset == world.sites[0] and incident.severity == Severity.MAJOR
     assert list(customer_messages().values_list("customer_id", flat=True)) == [world.sites[0].customer_id]
+
+
+def test_a_site_down_while_its_server_was_just_checked_fine_is_told_at_once():
+    world = build()
+    site = world.site_monitors[0]
+    Monitor.objects.filter(pk=world.server_monitor.pk).update(state=State.UP, last_check_at=T0 - 2 * S, last_reason="")
+    down([site], T0)  # the engine checked the server while the site's failure was being confirmed
+    run(T0 + S)
+    incident = Incident.objects.get()
+    assert incident.held_until is None and incident.confirmed_at is not None
+    assert list(customer_messages().values_list("customer_id", flat=True)) == [world.sites[0].customer_id]
+
+
+def test_a_site_down_is_held_when_its_server_was_last_checked_before_the_failure_began():
+    world = build()
+    Monitor.objects.filter(pk=world.server_monitor.pk).update(state=State.UP, last_check_at=T0 - 60 * S, last_reason="")
+    down([world.site_monitors[0]], T0)
+    run(T0 + S)
+    assert Incident.objects.get().held_until is not None
+    assert not Message.objects.exists()
 
 
 def test_a_server_failing_long_after_a_site_opens_its_own_incident():
