@@ -1,4 +1,5 @@
-"""ASGI entry point: metrics and heartbeat pings are answered before Django, everything else by Django."""
+"""ASGI entry point: metrics, heartbeat pings and cached public status pages are answered before Django,
+everything else by Django."""
 
 import os
 
@@ -9,6 +10,8 @@ django_application = get_asgi_application()
 
 from custode.results.pings import PingApp  # noqa: E402  (needs Django set up)
 from custode.server.metrics import MetricsApp  # noqa: E402
+from custode.status.asgi import StatusApp  # noqa: E402
 
-pings = PingApp(django_application)
+status = StatusApp(django_application)
+pings = PingApp(status)
 application = MetricsApp(pings, recorder=pings.recorder)

@@ -71,32 +71,72 @@ def fingerprint() -> str:
     return hashlib.blake2b(repr(row).encode(), digest_size=12).hexdigest()
 
 
+def cache_key(identity: tuple, fingerprint: str) -> str:
+    return "status:" + hashlib.blake2b(repr((identity, fingerprint)).encode(), digest_size=16).hexdigest()
+
+
+# Public renderings are also kept in this process's memory, where the ASGI fast path
+# (``custode.status.asgi``) finds them without a thread hop or unpickling: {key: (rendering, expiry)}.
+_memo: dict[str, tuple[Rendering, float]] = {}
+MEMO_LIMIT = 2000
+
+
+def remember(key: str, rendering: Rendering) -> None:
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[key] = (rendering, time.monotonic() + MAX_AGE)
+
+
+def forget() -> None:
+    """Drop every rendering kept in memory (the Django cache is cleared with ``cache.clear()``)."""
+    _memo.clear()
+
+
+def recall(key: str) -> Rendering | None:
+    entry = _memo.get(key)
+    return entry[0] if entry and entry[1] > time.monotonic() else None
+
+
 def cached_response(request: HttpRequest, identity: tuple, render: Callable[[], tuple[bytes, str, str]],
                     *, private: bool) -> HttpResponse:
     """The response for the page IDENTITY; RENDER gives (body, content type, language) on a cache miss.
 
     PRIVATE pages (a customer's) tell shared caches not to keep them.
     """
-    key = "status:" + hashlib.blake2b(repr((identity, fingerprint())).encode(), digest_size=16).hexdigest()
-    rendering = cache.get(key) or _render_once(key, render)
-    compressed = _accepts_gzip(request)
-    etag = rendering.etag[:-1] + '-gz"' if compressed else rendering.etag  # one ETag per representation
+    key = cache_key(identity, fingerprint())
+    rendering = recall(key)
+    if rendering is None:
+        rendering = cache.get(key) or _render_once(key, render)
+        if not private:
+            remember(key, rendering)
+    compressed = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    etag, body, headers = representation(rendering, compressed=compressed, private=private)
     response = get_conditional_response(request, etag=etag, last_modified=rendering.last_modified)
     if response is None:
-        response = HttpResponse(rendering.gzipped if compressed else rendering.body,
-                                content_type=rendering.content_type)
-        if compressed:
-            response.headers["Content-Encoding"] = "gzip"
+        response = HttpResponse(body, content_type=rendering.content_type)
     patch_vary_headers(response, ("Accept-Encoding",))
-    response.headers["ETag"] = etag
-    response.headers["Last-Modified"] = http_date(rendering.last_modified)
-    response.headers["Content-Language"] = rendering.language
-    response.headers["Cache-Control"] = ("private" if private else "public") + ", max-age=0, must-revalidate"
+    for name, value in headers.items():
+        if name != "Content-Encoding" or response.status_code == 200:
+            response.headers[name] = value
     return response
 
 
-def _accepts_gzip(request: HttpRequest) -> bool:
-    for coding in request.headers.get("Accept-Encoding", "").lower().split(","):
+def representation(rendering: Rendering, *, compressed: bool, private: bool) -> tuple[str, bytes, dict[str, str]]:
+    """(ETag, body, headers) of RENDERING, gzipped or not: one ETag per representation."""
+    etag = rendering.etag[:-1] + '-gz"' if compressed else rendering.etag
+    headers = {
+        "ETag": etag,
+        "Last-Modified": http_date(rendering.last_modified),
+        "Content-Language": rendering.language,
+        "Cache-Control": ("private" if private else "public") + ", max-age=0, must-revalidate",
+    }
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+    return etag, rendering.gzipped if compressed else rendering.body, headers
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    for coding in accept_encoding.lower().split(","):
         name, _, params = coding.partition(";")
         if name.strip() == "gzip":
             return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")

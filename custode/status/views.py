@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
+from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
 from custode.lib.types import LANGUAGES
 from custode.status import documents, labels, selectors
@@ -28,17 +29,37 @@ def _language(request: HttpRequest, audience: Audience) -> str:
     """?lang= when given; else the customer's language on a private page, the browser's on the public one."""
     chosen = request.GET.get("lang")
     if chosen is not None:
-        if chosen not in LANGUAGES:
-            raise BadParameter(f"lang: unknown language {chosen!r}; use one of {', '.join(LANGUAGES)}")
-        return chosen
+        return checked_language(chosen)
     if audience.customer is not None:
         return audience.customer.language or audience.provider.language or "en"
-    browser = translation.get_language_from_request(request)
-    return browser if browser in LANGUAGES else audience.provider.language or "en"
+    browser = browser_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME),
+                               request.headers.get("Accept-Language", ""))
+    return browser or audience.provider.language or "en"
+
+
+def checked_language(chosen: str) -> str:
+    if chosen not in LANGUAGES:
+        raise BadParameter(f"lang: unknown language {chosen!r}; use one of {', '.join(LANGUAGES)}")
+    return chosen
+
+
+def browser_language(cookie: str | None, accept_language: str) -> str | None:
+    """The language the browser asks for (Django's language cookie, then Accept-Language), if Custode has it."""
+    for code in ([cookie] if cookie else []) + [c for c, _ in parse_accept_lang_header(accept_language)]:
+        if code == "*":
+            break
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return None
 
 
 def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
+    return page_number(request.GET.get("page", "1"))
+
+
+def page_number(raw: str) -> int:
     if not raw.isdigit() or int(raw) < 1:
         raise BadParameter(f"page: {raw!r} is not a page number (1, 2, ...)")
     return int(raw)
@@ -75,8 +96,7 @@ def _answer(request: HttpRequest, audience: Audience, fmt: str, build) -> HttpRe
     except BadParameter as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     who = ("customer", audience.customer.pk) if audience.customer else ("public", audience.provider.status_slug)
-    host = "" if settings.BASE_URL else request.get_host()  # JSON and Atom carry absolute links
-    identity = (fmt, *who, language, number, host)
+    identity = page_identity(fmt, who, language, number, request.get_host())
 
     def render():
         try:
@@ -119,6 +139,11 @@ def _feed(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]
     body = documents.page_feed(page, incidents, url=_absolute(request, urls["page"]),
                                feed_url=_absolute(request, urls["feed"]))
     return body, "application/atom+xml; charset=utf-8"
+
+
+def page_identity(fmt: str, who: tuple, language: str, number: int, host: str) -> tuple:
+    """What a rendering depends on; the host only without CUSTODE_BASE_URL (JSON and Atom carry full links)."""
+    return (fmt, *who, language, number, "" if settings.BASE_URL else host)
 
 
 def _view(find, fmt: str, build):

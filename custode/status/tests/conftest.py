@@ -45,7 +45,10 @@ def rollups(monitor, *, start, hours, up_ratio=1.0, per_hour=60):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache_and_language():
+    from custode.status import caching
+
     cache.clear()
+    caching.forget()
     yield
     translation.deactivate()
 

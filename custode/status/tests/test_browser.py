@@ -24,7 +24,7 @@ def base_url(monkeypatch):
     so PostgreSQL lets the test database be flushed and dropped afterwards."""
     from django.db import connections
 
-    from custode.asgi import application
+    from custode.asgi import application, status
     from custode.testing.asgi_server import serving
 
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
@@ -33,6 +33,7 @@ def base_url(monkeypatch):
         yield url
     if hasattr(application, "recorder"):
         application.recorder.close()
+    status.close()
 
 
 @pytest.fixture
