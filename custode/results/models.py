@@ -12,16 +12,20 @@ from custode.monitors.models import State
 
 
 class CheckResult(models.Model):
-    """One check run. Kept for CUSTODE_RESULTS_RETENTION (14 days by default), then pruned."""
+    """One check run. Kept for CUSTODE_RESULTS_RETENTION (14 days by default), then pruned.
 
-    monitor = models.ForeignKey("monitors.Monitor", on_delete=models.CASCADE, related_name="+", db_index=False)
+    No index but the primary key: results are appended in time order, pruning bisects ids, and
+    per-monitor history reads the hourly rollups. An index per monitor would make every batch rewrite
+    one index page per monitor checked. So a deleted monitor's results are not deleted with it (that
+    would read the whole table): they stay, unreferenced, until pruning takes them with their age.
+    """
+
+    monitor = models.ForeignKey("monitors.Monitor", on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                                db_constraint=False)
     at = models.DateTimeField()
     status = models.CharField(max_length=12)
     latency_ms = models.FloatField(blank=True, null=True)
     reason = models.CharField(max_length=300, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["monitor", "at"])]  # pruning bisects ids: no index on `at` alone
 
 
 class Rollup(models.Model):

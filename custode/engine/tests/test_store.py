@@ -78,3 +78,13 @@ def test_pruning_removes_only_results_older_than_the_retention():
 
 def test_pruning_an_empty_table_removes_nothing():
     assert store.prune_results(T0) == 0
+
+
+def test_a_deleted_monitors_results_wait_for_pruning_instead_of_slowing_its_deletion():
+    gone, kept = factories.monitor(), factories.monitor()
+    store.write(store.Batch(observations=[observation(gone, 0), observation(kept, 1)]))
+    Monitor.objects.filter(pk=gone.pk).delete()
+    assert CheckResult.objects.count() == 2
+    store.write(store.Batch(observations=[observation(kept, 400)]))  # the batch after still writes
+    assert store.prune_results(T0 + dt.timedelta(seconds=300)) == 2
+    assert list(CheckResult.objects.values_list("monitor_id", flat=True)) == [kept.pk]
