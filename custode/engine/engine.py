@@ -44,7 +44,8 @@ def utcnow() -> dt.datetime:
 
 class Engine:
     def __init__(self, *, concurrency: int = 2000, flush_every: float = 1.0, reload_every: float = 2.0,
-                 stats_every: float = 10.0, retention: float = 14 * 86400, emit: Callable[[str], None] = print):
+                 stats_every: float = 10.0, retention: float = 14 * 86400, emit: Callable[[str], None] = print,
+                 own_process: bool = False):
         self.monitors: dict[int, MonitorRuntime] = {}
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = itertools.count()
@@ -52,6 +53,7 @@ class Engine:
         self.concurrency = concurrency
         self.flush_every, self.reload_every, self.stats_every = flush_every, reload_every, stats_every
         self.retention = retention
+        self.own_process = own_process  # the process is the engine's alone: it may tune the collector
         self.stats = Stats(emit)
         self.stopping = asyncio.Event()
         self.wake = Alarm()
@@ -99,9 +101,8 @@ class Engine:
                 self._install(row)
                 self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
             self.upstream.of_asset = await self._db(store.upstream_monitors)
-            if len(rows) > 1000:
-                del rows
-                release_memory()
+            if rows and self.own_process:
+                settle_memory(returned=len(rows) > 1000)
         await self._mark_maintenance()
         await self._read_pings()
 
@@ -330,13 +331,20 @@ def _settle(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-def release_memory() -> None:
-    """Give the heap left by loading many monitors back to the system (glibc keeps it otherwise)."""
+def settle_memory(*, returned: bool) -> None:
+    """After loading monitors: collect, then freeze what is left out of later collections.
+
+    The loaded monitors live long, and every collection of the oldest generation would walk all of them
+    again; frozen, they cost nothing to the collector (and are still freed when dropped). With RETURNED,
+    the heap left by loading many is given back to the system (glibc keeps it otherwise).
+    """
     gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: the memory is reused, only not returned
+    gc.freeze()
+    if returned:
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass  # not glibc: the memory is reused, only not returned
 
 
 def _in_db_thread(fn: Callable[..., Any], *args: Any) -> Any:
