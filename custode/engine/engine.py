@@ -101,8 +101,9 @@ class Engine:
                 self._install(row)
                 self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
             self.upstream.of_asset = await self._db(store.upstream_monitors)
-            if rows and self.own_process:
-                settle_memory(returned=len(rows) > 1000)
+            loaded, rows = len(rows), None  # the loading heap is garbage from here
+            if loaded and self.own_process:
+                settle_memory(returned=loaded > 1000)
         await self._mark_maintenance()
         await self._read_pings()
 
