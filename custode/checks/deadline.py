@@ -95,7 +95,8 @@ class within:
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                         tb: TracebackType | None) -> None:
         expired, self.state = self.state == "expired", "done"
-        if expired and self.task.uncancel() <= self.cancelling and exc_type is asyncio.CancelledError:
+        task, self.task = self.task, None  # the wheel keeps this block till its deadline: not the task
+        if expired and task.uncancel() <= self.cancelling and exc_type is asyncio.CancelledError:
             raise TimeoutError from exc
 
     @property

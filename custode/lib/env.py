@@ -87,7 +87,7 @@ def sqlite(path: Path) -> dict:
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
         # A file, not Django's shared in-memory database: the engine's and the ping writer's threads
         # then wait on WAL locks with the busy timeout instead of failing with "table is locked".
