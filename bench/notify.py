@@ -25,11 +25,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from common import ROOT, custode, custode_env, free_port, setup_django, stop
@@ -50,32 +48,6 @@ class Mailbox:
 
     def to(self, address: str) -> list[tuple[float, EmailMessage]]:
         return [(at, m) for at, m in self.received if address in m["To"]]
-
-
-class Target:
-    """The shared server's sites: an HTTP server on a fixed loopback port that can be stopped and started."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.server: ThreadingHTTPServer | None = None
-
-    def start(self) -> None:
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def wait(condition, timeout: float, what: str):
@@ -111,22 +83,22 @@ def reference_seconds(port: int, messages: list[EmailMessage]) -> float:
     return time.perf_counter() - started
 
 
-def one_round(mailbox: Mailbox, target: Target, addresses: dict[str, str]) -> dict:
+def one_round(mailbox: Mailbox, target: "harness.Target", addresses: dict[str, str]) -> tuple[dict, "harness.Target"]:
     start = len(mailbox.received)
-    target.stop()
+    target.close()
     expected = len(addresses) + 1  # every contact, and the on-call technician
     wait(lambda: len(mailbox.received) - start >= expected, 120, f"{expected} e-mails")
     down_at = wait(server_down_at, 10, "the server's DOWN")
     time.sleep(2)  # anything sent twice would arrive now
     opened = mailbox.received[start:]
     latencies = [at - down_at for at, m in opened if m["To"] and _address(m) in addresses]
-    target.start()
+    target = type(target)([200], port=target.port)  # the server is back, on the same address
     resolved_from = len(mailbox.received)
     wait(lambda: len(mailbox.received) - resolved_from >= expected, 120, f"{expected} resolved e-mails")
     time.sleep(2)
     resolved = mailbox.received[resolved_from:]
     return {"latencies": latencies, "opened": Counter(_address(m) for _, m in opened),
-            "resolved": Counter(_address(m) for _, m in resolved), "messages": [m for _, m in opened]}
+            "resolved": Counter(_address(m) for _, m in resolved), "messages": [m for _, m in opened]}, target
 
 
 def _address(message: EmailMessage) -> str:
@@ -141,15 +113,17 @@ def main() -> int:
 
     from custode.testing.scenarios import contact_addresses, forty_sites
 
-    mailbox, target = Mailbox(), Target()
+    mailbox = Mailbox()
     smtp_port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    target.start()
     addresses = contact_addresses()
     with tempfile.TemporaryDirectory(prefix="custode-bench-notify-") as data_dir:
         setup_django(data_dir)
-        url = f"http://127.0.0.1:{target.port}/"
+        from custode.engine.tests.harness import Target
+
+        target = Target([200])
+        url = target.url
         config = Path(data_dir) / "forty-sites.yaml"
         config.write_text(forty_sites(server_url=url, site_url=url, interval="5s", retries=1))
         env = custode_env(data_dir, CUSTODE_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", CUSTODE_INCIDENT_STABLE="5s")
@@ -161,13 +135,15 @@ def main() -> int:
             wait(all_up, 60, "every monitor UP")
             rounds = []
             for n in range(args.rounds):
-                rounds.append(one_round(mailbox, target, addresses))
+                outcome, target = one_round(mailbox, target, addresses)
+                rounds.append(outcome)
                 wait(all_up, 60, "every monitor UP again")
                 time.sleep(1)
         finally:
             for process in processes:
                 stop(process)
     controller.stop()
+    target.close()
     report(rounds, addresses, smtp_port)
     return 0
 
