@@ -62,6 +62,7 @@ class Plan(models.Model):
     resolution = models.JSONField(default=dict, blank=True)
     monthly_hours = models.FloatField(blank=True, null=True)
     includes = models.JSONField(default=list, blank=True)
+    uptime_target = models.FloatField(blank=True, null=True)  # promised uptime in percent (99.9); None: no promise
 
     def __str__(self) -> str:
         return self.key

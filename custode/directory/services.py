@@ -90,8 +90,8 @@ def staff_delete(*, username: str) -> Change:
 
 def plan_save(*, spec: PlanSpec) -> Change:
     plan = Plan.objects.filter(key=spec.id).first() or Plan(key=spec.id)
-    values = spec.model_dump(mode="python", exclude={"id"})
-    return save_fields(plan, values, kind="plan", key=spec.id)
+    values = spec.model_dump(mode="python", exclude={"id", "uptime"})
+    return save_fields(plan, {**values, "uptime_target": spec.uptime}, kind="plan", key=spec.id)
 
 
 def plan_spec(plan: Plan) -> PlanSpec:
@@ -104,6 +104,7 @@ def plan_spec(plan: Plan) -> PlanSpec:
             "resolution": {k: f"{v}s" for k, v in plan.resolution.items()},
             "monthly_hours": plan.monthly_hours,
             "includes": plan.includes,
+            "uptime": plan.uptime_target,
         }
     )
 

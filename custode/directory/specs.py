@@ -6,6 +6,7 @@ The same specs validate a config file, an API request and a form, and are what
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import Literal
@@ -86,6 +87,17 @@ class PlanSpec(Spec):
     resolution: dict[str, Duration] = {}
     monthly_hours: float | None = Field(default=None, ge=0)
     includes: list[Service] = []
+    uptime: float | None = Field(default=None, description='promised uptime in percent, above 0 and at most 100: 99.9 or "99.9%"')
+
+    @field_validator("uptime", mode="before")
+    @classmethod
+    def _uptime(cls, value: object) -> float | None:
+        if value is None:
+            return None
+        number = _percent(value)
+        if number is None or not 0 < number <= 100:
+            raise ValueError('must be a percentage above 0 and at most 100, like 99.9 or "99.9%"')
+        return number
 
     @field_validator("support_hours")
     @classmethod
@@ -111,6 +123,18 @@ class PlanSpec(Spec):
                 + ", ".join(sorted(SLA_CLASSES - {"default"}))
             )
         return value
+
+
+def _percent(value: object) -> float | None:
+    """99.9, 100 or "99.9%" as a float; None for anything else (a word, a bool, NaN)."""
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().removesuffix("%").strip())
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 class ContactSpec(Spec):

@@ -144,6 +144,17 @@ def test_lists_filter_and_paginate(write_client):
     assert write_client.get("/customers", params={"limit": 0}).status_code == 422
 
 
+def test_a_plans_uptime_promise_is_read_and_written_like_in_the_config(write_client):
+    created = write_client.post("/plans", json={"id": "gold", "uptime": "99.95%"})
+    assert created.status_code == 201, created.text
+    assert write_client.get("/plans/gold").json()["uptime"] == 99.95
+    assert "uptime: 99.95" in export_yaml()
+    refused = write_client.post("/plans", json={"id": "silver", "uptime": 101})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "uptime"]
+    assert "at most 100" in refused.json()["detail"][0]["msg"]
+
+
 def test_contacts_plans_and_maintenance_round_trip(write_client):
     write_client.post("/plans", json={"id": "basic", "support_hours": "mon-fri 09:00-18:00", "holidays": "IT",
                                       "first_response": {"default": "8h"}})

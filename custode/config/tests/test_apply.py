@@ -10,6 +10,7 @@ from custode.assets.models import Asset
 from custode.config.apply import apply_text
 from custode.config.export import export_yaml
 from custode.config.source import ConfigErrors
+from custode.directory.models import Plan
 from custode.monitors.models import Monitor
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "custode.example.yaml"
@@ -88,6 +89,9 @@ def test_a_file_may_refer_to_objects_already_in_the_database():
     assert Asset.objects.get(key="new-site").depends_on.get().key == "vps-01"
 
 
+_PLATINUM_HOURS = "    monthly_hours: 10 "
+_BAD_UPTIME = 'plans.platinum.uptime: must be a percentage above 0 and at most 100, like 99.9 or "99.9%"'
+
 # (case, text replaced, replacement, text on the line the error must name (its last occurrence), message)
 BAD = [
     ("malformed YAML", "  - id: bianchi-web", "  - id: [bianchi-web", "kind: website\n        name: www.studiob",
@@ -116,6 +120,12 @@ BAD = [
     ("unknown plan", "plan: basic", "plan: gold", "plan: gold", "customers[1].plan: unknown plan 'gold'; known plans: "),
     ("duplicate key", "    plan: basic\n", "    plan: basic\n    plan: platinum\n", "plan: platinum",
      "customers[1].plan: 'plan' is written twice"),
+    ("negative uptime promise", _PLATINUM_HOURS, "    uptime: -99.9\n" + _PLATINUM_HOURS, "uptime: -99.9",
+     _BAD_UPTIME),
+    ("uptime promise above 100", _PLATINUM_HOURS, "    uptime: 100.1%\n" + _PLATINUM_HOURS, "uptime: 100.1%",
+     _BAD_UPTIME),
+    ("uptime promise that is a word", _PLATINUM_HOURS, "    uptime: abc\n" + _PLATINUM_HOURS, "uptime: abc",
+     _BAD_UPTIME),
 ]
 
 
@@ -135,6 +145,25 @@ def test_bad_file_names_line_and_field_and_leaves_the_database_unchanged(fresh, 
         caught.value.lines(),
     )
     assert export_yaml() == before
+
+
+@pytest.mark.parametrize("written", ["99.9", '"99.9%"', "99.9 %"])
+def test_a_plans_uptime_promise_applies_exports_and_applies_back_unchanged(written):
+    text = example().replace(_PLATINUM_HOURS, f"    uptime: {written}\n" + _PLATINUM_HOURS, 1)
+    assert apply(text).changes[("plan", "platinum")].action == "created"
+    assert Plan.objects.get(key="platinum").uptime_target == 99.9
+    assert Plan.objects.get(key="basic").uptime_target is None
+    assert not apply(text).changed
+    exported = export_yaml()
+    assert "uptime: 99.9\n" in exported and exported.count("uptime:") == 1
+    assert not apply(exported).changed and export_yaml() == exported
+
+
+def test_a_changed_uptime_promise_is_an_update_of_the_plan():
+    apply(example())
+    report = apply(example().replace(_PLATINUM_HOURS, "    uptime: 99.5\n" + _PLATINUM_HOURS, 1))
+    assert report.changes[("plan", "platinum")].fields == ("uptime_target",)
+    assert Plan.objects.get(key="platinum").uptime_target == 99.5
 
 
 def test_every_error_of_a_file_is_reported_at_once():
