@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 
+from custode.server import lifeline
+
 COMMANDS = {
     "up": "run everything on one machine: migrate, web server, engine, notifier (prints the URL and how to log in)",
     "web": "run the web server (UI, API, status pages, heartbeat pings) on CUSTODE_LISTEN",
@@ -27,6 +29,7 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    lifeline.hold()
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(usage())

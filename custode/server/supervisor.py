@@ -2,7 +2,8 @@
 
 Each child is `python -m custode NAME`. If one dies on its own, every other one is stopped and `up`
 exits non-zero, so a half-running Custode never looks healthy. SIGTERM and SIGINT are passed on to the
-children and waited for; a child that does not stop within the grace period is killed.
+children and waited for; a child that does not stop within the grace period is killed. If `up` is
+killed with SIGKILL, the kernel sends the children SIGTERM (see lifeline).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+
+from custode.server import lifeline
 
 CHILDREN = ("web", "engine", "notifier")
 # A child stopped by the signal we passed on has stopped cleanly.
@@ -34,7 +37,9 @@ class StopFlag:
 
 
 def start(names: tuple[str, ...] = CHILDREN) -> dict[str, subprocess.Popen]:
-    return {name: subprocess.Popen([sys.executable, "-m", "custode", name]) for name in names}
+    """Each child stops by SIGTERM when this process dies, even by SIGKILL (see lifeline)."""
+    return {name: subprocess.Popen([sys.executable, "-m", "custode", name], env=lifeline.child_env())
+            for name in names}
 
 
 def first_dead(children: dict[str, subprocess.Popen]) -> tuple[str, int] | None:

@@ -1,7 +1,8 @@
 """Custode commands as real child processes: their own data dir and SQLite file, output read as it comes.
 
 Each child runs in its own process group, and the whole group is killed when the test ends, so not even
-the grandchildren of `custode up` outlive a failing test.
+the grandchildren of `custode up` outlive a failing test. A child also stops (SIGTERM) when the test
+process dies, even by SIGKILL (see custode.server.lifeline).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
+
+from custode.server import lifeline
 
 
 def custode_env(tmp_path: Path, port: int | None = None, database_url: str | None = None) -> dict[str, str]:
@@ -51,8 +54,9 @@ def migrate(env: dict[str, str]) -> None:
 
 class Child:
     def __init__(self, *args: str, env: dict[str, str]):
-        self.proc = subprocess.Popen([sys.executable, "-m", "custode", *args], env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        self.proc = subprocess.Popen([sys.executable, "-m", "custode", *args], env=lifeline.child_env(env),
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -104,8 +108,12 @@ def running(*args: str, env: dict[str, str]) -> Iterator[Child]:
 
 
 def alive(pid: int) -> bool:
+    """Whether PID runs; a zombie (dead, not yet reaped by whoever adopted it) does not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
     return True

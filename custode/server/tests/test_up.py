@@ -7,10 +7,13 @@ import re
 import signal
 import socket
 import sqlite3
+import sys
+import time
 
 import httpx
+import pytest
 
-from custode.server.tests.processes import alive, custode_env, running
+from custode.server.tests.processes import Child, alive, custode_env, running
 from custode.testing.asgi_server import free_port
 
 URL = r"Custode is running at (\S+)"
@@ -22,6 +25,11 @@ def admin_login(client: httpx.Client, username: str, password: str) -> bool:
     answer = client.post("/admin/login/?next=/admin/", data={"csrfmiddlewaretoken": token, "username": username,
                                                              "password": password, "next": "/admin/"})
     return answer.status_code == 302 and answer.headers["location"] == "/admin/"
+
+
+def child_pids(up: Child) -> dict[str, int]:
+    processes = up.wait_for(r"Processes\s+(.*)").group(1)
+    return {name: int(pid) for name, pid in re.findall(r"(\w+) pid (\d+)", processes)}
 
 
 def superusers(tmp_path) -> list[str]:
@@ -49,13 +57,34 @@ def test_up_serves_the_app_and_the_one_time_password_logs_in(tmp_path):
 
 def test_up_stops_with_exit_0_and_takes_its_children_along_on_sigterm(tmp_path):
     with running("up", env=custode_env(tmp_path, free_port())) as up:
-        processes = up.wait_for(r"Processes\s+(.*)").group(1)
-        pids = {name: int(pid) for name, pid in re.findall(r"(\w+) pid (\d+)", processes)}
+        pids = child_pids(up)
         assert set(pids) == {"web", "engine", "notifier"}
         assert up.stop(timeout=10) == 0
         assert not any(alive(pid) for pid in pids.values())
         up.wait_for("engine stopped", timeout=5)
         up.wait_for("notifier stopped", timeout=5)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_up_killed_with_sigkill_takes_its_children_along(tmp_path):
+    with running("up", env=custode_env(tmp_path, free_port())) as up:
+        pids = child_pids(up)
+        try:
+            # Ready: each child has its SIGTERM handler in place.
+            up.wait_for(r'"event": "engine.stats"')
+            up.wait_for("notifier started")
+            os.kill(up.proc.pid, signal.SIGKILL)
+            assert up.proc.wait(10) == -signal.SIGKILL
+            deadline = time.monotonic() + 15
+            while any(map(alive, pids.values())) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert [name for name, pid in pids.items() if alive(pid)] == []
+            # The orphans still write to the pipe `up` shared with them: they stopped gracefully.
+            up.wait_for("engine stopped", timeout=5)
+            up.wait_for("notifier stopped", timeout=5)
+        finally:
+            for pid in filter(alive, pids.values()):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_a_second_up_on_the_same_data_creates_no_admin_and_prints_no_password(tmp_path):
