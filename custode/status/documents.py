@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 
 from custode.status import labels
-from custode.status.selectors import Component, IncidentView, MaintenanceView, StatusPage
+from custode.status.selectors import Component, IncidentView, MaintenanceView, PlanPromise, StatusPage
 
 FEED_ENTRIES = 50
 
@@ -23,9 +23,11 @@ def _iso(moment: dt.datetime | None) -> str | None:
 def page_json(page: StatusPage, *, url: str) -> dict:
     """The summary documented in the README ("Status pages", JSON)."""
     provider = page.audience.provider
+    private = {"plan": _plan(page.plan)} if page.audience.customer is not None else {}
     return {
         "page": {"title": labels.page_title(page), "url": url, "language": page.language,
                  "timezone": provider.timezone},
+        **private,
         "state": page.state,
         "components": [_component(c, g.kind) for g in page.groups for c in g.components],
         "incidents": [_incident(i) for i in page.active],
@@ -33,6 +35,12 @@ def page_json(page: StatusPage, *, url: str) -> dict:
         "contact": {"name": provider.name, "phone": provider.contact_phone or None,
                     "email": provider.contact_email or None, "url": provider.contact_url or None},
     }
+
+
+def _plan(plan: PlanPromise | None) -> dict | None:
+    if plan is None:
+        return None
+    return {"key": plan.key, "uptime_target": plan.uptime_target, "uptime_90d": plan.uptime, "met": plan.met}
 
 
 def _component(component: Component, group: str) -> dict:

@@ -100,6 +100,17 @@ class MaintenanceView:
 
 
 @dataclass(frozen=True)
+class PlanPromise:
+    """A customer's plan and how the page's days measure up to the uptime it promises."""
+
+    key: str
+    support_hours: str
+    uptime_target: float | None  # percent, None when the plan promises none
+    uptime: float | None  # percent over the page's days of the customer's own assets, None without checks
+    met: bool | None  # None without a target or without checks
+
+
+@dataclass(frozen=True)
 class StatusPage:
     audience: Audience
     language: str
@@ -108,6 +119,7 @@ class StatusPage:
     active: list[IncidentView]
     maintenance: list[MaintenanceView]
     past: Page
+    plan: PlanPromise | None = None  # only on the page of a customer with a plan
 
     @property
     def components(self) -> list[Component]:
@@ -152,7 +164,8 @@ def status_page(audience: Audience, *, language: str, page: int = 1, now: dt.dat
     days = day_range(now, tz)
     start = dt.datetime.combine(days[0], dt.time(), tzinfo=tz)
     recent = _with_shown_assets(list(incidents.filter(Q(resolved_at=None) | Q(resolved_at__gte=start))), audience)
-    components = _components(audience, in_maintenance, recent, days, now)
+    bars = uptime_by_day(audience.asset_ids, days, tz)
+    components = _components(audience, in_maintenance, recent, days, bars, now)
     active = [_incident_view(i, audience, language) for i in recent if i.is_open]
     past = Paginator(incidents.filter(status=Status.RESOLVED), PAST_PER_PAGE).page(page)
     past.object_list = [_incident_view(i, audience, language)
@@ -165,7 +178,21 @@ def status_page(audience: Audience, *, language: str, page: int = 1, now: dt.dat
         active=active,
         maintenance=windows,
         past=past,
+        plan=plan_promise(audience, components, bars, days),
     )
+
+
+def plan_promise(audience: Audience, components: list[Component], bars: dict, days: list[dt.date]) -> PlanPromise | None:
+    """The customer's plan with the uptime of their own assets (not the provider's) over DAYS, from BARS."""
+    customer = audience.customer
+    plan = customer.plan if customer is not None else None
+    if plan is None:
+        return None
+    cells = [_total(bars, c.asset.pk, days) for c in components if c.asset.customer_id == customer.pk]
+    up, total = sum(c[0] for c in cells), sum(c[1] for c in cells)
+    target = plan.uptime_target
+    met = None if target is None or not total else up * 100 >= target * total
+    return PlanPromise(plan.key, plan.support_hours, target, _percent((up, total)), met)
 
 
 def overall_state(states: list[str], active: list[IncidentView]) -> str:
@@ -183,7 +210,7 @@ def overall_state(states: list[str], active: list[IncidentView]) -> str:
 
 
 def _components(audience: Audience, in_maintenance: set[int], incidents: list[Incident],
-                days: list[dt.date], now: dt.datetime) -> list[Component]:
+                days: list[dt.date], bars: dict, now: dt.datetime) -> list[Component]:
     assets = Asset.objects.filter(pk__in=audience.asset_ids).select_related("customer").order_by("name", "key")
     states: dict[int, list[str]] = defaultdict(list)
     for asset_id, state in Monitor.objects.filter(asset__in=audience.asset_ids, paused=False).values_list(
@@ -191,7 +218,6 @@ def _components(audience: Audience, in_maintenance: set[int], incidents: list[In
     ):
         states[asset_id].append(state)
     tz = wording.zone(audience.provider.timezone)
-    bars = uptime_by_day(audience.asset_ids, days, tz)
     touched = _incident_days(incidents, tz, days, now)
     components = []
     for asset in assets:

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
 from custode.status import labels
+from custode.status.selectors import DAYS
 
 register = template.Library()
 
@@ -56,6 +57,28 @@ def uptime_text(value):
     if value is None:
         return gettext("no data")
     return gettext("%(percent)s%% uptime") % {"percent": percent(value)}
+
+
+@register.filter
+def plan_uptime(plan):
+    """The plan's uptime promise and what the page's days measured, with a mark when it fell short;
+    '' when the plan promises no uptime."""
+    if plan is None or plan.uptime_target is None:
+        return ""
+    values = {"target": promised_percent(plan.uptime_target), "uptime": percent(plan.uptime), "days": DAYS}
+    if plan.uptime is None:
+        return gettext("Your plan promises %(target)s%% uptime; your services have no measurements "
+                       "over the last %(days)d days yet.") % values
+    text = gettext("Your plan promises %(target)s%% uptime; over the last %(days)d days your services "
+                   "were up %(uptime)s%% of the time.") % values
+    if plan.met:
+        return text
+    return format_html('{} <strong class="tag tag-below">{}</strong>', text, gettext("below what your plan promises"))
+
+
+def promised_percent(value):
+    """99.9 -> '99.9', 100.0 -> '100' ('99,9' in Italian and Spanish): as written in the plan."""
+    return number_format(int(value) if float(value).is_integer() else value)
 
 
 @register.filter

@@ -64,7 +64,7 @@ def test_a_private_page_names_the_customers_plan_in_their_language(client, world
     world.bianchi.plan = factories.plan("basic", support_hours="mon-fri 09:00-18:00")
     world.bianchi.save()
     html = client.get(f"/status/c/{world.bianchi.status_token}/").content.decode()
-    assert "Il vostro contratto: basic, assistenza lun-ven 09:00-18:00." in html
+    assert "Il Suo contratto: basic, assistenza lun-ven 09:00-18:00." in html
     assert "basic, support Mon-Fri 09:00-18:00." in client.get(
         f"/status/c/{world.bianchi.status_token}/?lang=en").content.decode()
 
