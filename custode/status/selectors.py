@@ -336,13 +336,14 @@ def _incident_view(incident: Incident, audience: Audience, language: str) -> Inc
 
 
 def incident_title(incident: Incident, audience: Audience, language: str) -> str:
-    """The title as the reader should see it: the stock "X unreachable" in their language, and never
-    the name of an asset outside the audience (another customer's)."""
+    """The title as the reader should see it, in their language and never naming an asset outside the
+    audience (another customer's, or one since deleted). A customer reads only stock wording: "X unreachable"
+    for a cause they can see, else "Service disruption"; what staff typed stays with staff."""
     root = incident.root_asset
     with translation.override(language):
-        if root is not None and root.pk not in audience.asset_ids:
+        if root is None or root.pk not in audience.asset_ids:
             return gettext("Service disruption")
-        if root is not None and incident.title == f"{root.name} unreachable":
+        if audience.customer is not None or incident.title == f"{root.name} unreachable":
             return gettext("%(name)s unreachable") % {"name": root.name}
         return incident.title
 

@@ -84,3 +84,47 @@ def test_the_admin_action_rotates_the_chosen_customers_links(client, world):
     world.mirador.refresh_from_db()
     assert world.bianchi.status_token != old_a and world.mirador.status_token == old_b
     assert client.get(f"/status/c/{old_a}/").status_code == 404
+
+
+def test_an_incident_whose_cause_was_deleted_does_not_name_it(client, world):
+    from custode.status.tests.conftest import NOW
+
+    world.site_a.depends_on.add(world.nas_b)
+    world.own_b.assets.add(world.site_a)
+    world.own_b.affected.create(customer=world.bianchi, started_at=NOW)
+    world.nas_b.delete()  # the incident keeps its title, "NAS Mirador recepción unreachable"
+    for fmt, body in _bodies(client, world.bianchi.status_token).items():
+        assert "NAS Mirador" not in body and "Disservizio" in body, fmt
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "atom"])
+def test_a_customer_reads_stock_titles_never_what_staff_typed(client, world, fmt):
+    world.shared.title = "srv-1 giù: Bianchi e www.mirador.example offline, RAID da rifare"
+    world.shared.save()
+    body = _bodies(client, world.bianchi.status_token)[fmt]
+    assert "srv-1.retesicura.example non raggiungibile" in body
+    assert "giù" not in body and "mirador" not in body.lower() and "RAID" not in body
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "atom"])
+def test_the_second_page_of_past_incidents_shows_nothing_of_another_customer(client, world, fmt):
+    import datetime as dt
+
+    from custode.status.tests.conftest import NOW, incident
+
+    for n in range(11):
+        opened = NOW - dt.timedelta(days=10 + n)
+        incident(world.server, world.site_a, world.site_b, customers=[world.bianchi, world.mirador],
+                 opened_at=opened, resolved_at=opened + dt.timedelta(hours=1), status="resolved")
+    incident(world.nas_b, world.site_a, customers=[world.bianchi, world.mirador], status="resolved",
+             opened_at=NOW - dt.timedelta(days=30), resolved_at=NOW - dt.timedelta(days=30, hours=-1))
+    token = world.bianchi.status_token
+    second = {f: client.get(u).content.decode() for f, u in (
+        ("html", f"/status/c/{token}/?page=2"), ("json", f"/status/c/{token}.json?page=2"),
+        ("atom", f"/status/c/{token}/feed.atom?page=2"))}[fmt]
+    assert "Pagina 2 di 2" in second if fmt == "html" else True
+    assert "srv-1.retesicura.example" in second and "www.studiobianchi.example" in second
+    if fmt != "json":  # the summary lists active incidents only
+        assert "Disservizio" in second
+    for secret in ("Hotel Mirador", "www.mirador.example", "mirador-site", "NAS Mirador", "mirador-nas"):
+        assert secret not in second, secret
