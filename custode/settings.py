@@ -18,6 +18,7 @@ SMTP_URL = os.environ.get("CUSTODE_SMTP_URL", "")
 MAIL_FROM = os.environ.get("CUSTODE_MAIL_FROM", "")
 WEBHOOK_SECRET = env.env_secret("CUSTODE_WEBHOOK_SECRET") or ""
 METRICS_TOKEN = env.env_secret("CUSTODE_METRICS_TOKEN") or ""  # empty: /metrics is open
+SUBSCRIBER_WEBHOOKS = os.environ.get("CUSTODE_SUBSCRIBER_WEBHOOKS", "public")  # public, any or off
 
 ALLOWED_HOSTS = ["*"]
 if BASE_URL:
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "custode.engine",
     "custode.incidents",
     "custode.notify",
+    "custode.subscriptions",
     "custode.status",
     "custode.server",
 ]

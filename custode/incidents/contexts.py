@@ -25,6 +25,8 @@ import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 
 from custode.assets.models import Asset
 from custode.directory.models import Customer, Provider, StaffProfile
@@ -79,6 +81,20 @@ def customer_incident(incident: Incident, row: AffectedCustomer, assets: list[As
         "duration": span(started, ended, language),
         "next_update": wording.duration(provider.update_every, language),
         "status_url": status_url(row.customer),
+    }
+
+
+def public_incident(incident: Incident, shown: list[Asset], visible: set[int], provider: Provider,
+                    language: str) -> dict:
+    """What the public page's subscribers are told: SHOWN are the public components the incident touches."""
+    tz = wording.zone(provider.timezone)
+    started, ended = incident.opened_at, incident.resolved_at
+    return {
+        **services_of(shown, language),
+        "incident": {"title": public_title(incident, visible, language), "status": incident.status},
+        "started": when(started, tz, language), "ended": when(ended, tz, language) if ended else None,
+        "same_day": wording.same_day(started, ended, tz) if ended else True,
+        "duration": span(started, ended, language), "update": {},
     }
 
 
@@ -142,6 +158,20 @@ def update_of(update: Update, provider: Provider, language: str) -> dict:
     author = update.author_name or (update.author.name if update.author else "")
     return {"text": update_text(update, language), "author": author, "time": wording.clock(update.at, tz),
             "status": update.status, "public": update.public}
+
+
+def public_title(incident: Incident, visible: set[int] | frozenset[int], language: str, *,
+                 stock_only: bool = False) -> str:
+    """The title a reader outside the provider sees, in their language: "X unreachable" when they may see X,
+    "Service disruption" when the cause is outside VISIBLE (the asset ids they may see) or gone. STOCK_ONLY
+    readers (customers) never read what staff typed; the public page does."""
+    root = incident.root_asset
+    with translation.override(language):
+        if root is None or root.pk not in visible:
+            return gettext("Service disruption")
+        if stock_only or incident.title == f"{root.name} unreachable":
+            return gettext("%(name)s unreachable") % {"name": root.name}
+        return incident.title
 
 
 def window_title(window: MaintenanceWindow, language: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from dataclasses import replace
 from collections.abc import Callable, Iterable
 
 from custode.assets.models import Asset
@@ -25,6 +26,8 @@ from custode.maintenance.models import MaintenanceWindow
 from custode.notify.models import Audience, Channel, Message
 from custode.notify.outgoing import Outgoing
 from custode.notify.recipients import Recipient, contact_recipients, staff_recipients
+from custode.subscriptions import notices
+from custode.subscriptions import selectors as subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ def incident_opened(incident: Incident, *, customers: Iterable | None = None) ->
     for row in _affected(incident, customers):
         out += _to_customer(incident, row, theirs.get(row.customer_id, []), provider, "opened", "customer_opened",
                             "incident.opened")
-    return out
+    return out + _to_subscribers(incident, provider, "opened", "subscriber_opened", "incident.opened")
 
 
 def incident_updated(incident: Incident, update: Update) -> list[Outgoing]:
@@ -60,6 +63,8 @@ def incident_updated(incident: Incident, update: Update) -> list[Outgoing]:
         for row in _affected(incident, None):
             out += _to_customer(incident, row, theirs.get(row.customer_id, []), provider, event, "customer_update",
                                 "incident.updated", extra, signer=signer, update=update)
+        out += _to_subscribers(incident, provider, event, "subscriber_update", "incident.updated", extra,
+                               signer=signer, update=update)
     return out
 
 
@@ -79,7 +84,7 @@ def incident_resolved(incident: Incident) -> list[Outgoing]:
     for row in _affected(incident, None):
         out += _to_customer(incident, row, theirs.get(row.customer_id, []), provider, "resolved",
                             "customer_resolved", "incident.resolved", customer)
-    return out
+    return out + _to_subscribers(incident, provider, "resolved", "subscriber_resolved", "incident.resolved", customer)
 
 
 def incident_reminder(incident: Incident, *, now: dt.datetime) -> list[Outgoing]:
@@ -206,6 +211,41 @@ def _to_customer(incident: Incident, row: AffectedCustomer, assets: list[Asset],
             )
             out.append(_outgoing(f"incident:{incident.pk}:{event}:{r.ident}:{r.channel}:{r.address}", r,
                                  Audience.CUSTOMER, subject, body, f"incident:{incident.pk}", customer.pk, payload))
+    return out
+
+
+def _to_subscribers(incident: Incident, provider: Provider, event: str, template: str, webhook_event: str,
+                    extra: Callable[[str], dict] | None = None, *, signer: dict | None = None,
+                    update: Update | None = None) -> list[Outgoing]:
+    """The public page's subscribers to what the incident touches: what the public page says, no more."""
+    public = set(Asset.objects.filter(customer=None, public=True).values_list("id", flat=True))
+    shown_ids = public & (set(incident.assets.values_list("id", flat=True)) | {incident.root_asset_id})
+    subscribers = subscriptions.subscribers_for(shown_ids)
+    if not subscribers:
+        return []
+    shown = list(Asset.objects.filter(pk__in=shown_ids).order_by("name", "key"))
+    signer = signer or contexts.signer_of(incident.owner, provider)
+    url = notices.page_url(provider)
+    out, cache_ = [], {}
+    for subscriber in subscribers:
+        r = notices.recipient(subscriber)
+        if r.language not in cache_:
+            cache_[r.language] = {**contexts.public_incident(incident, shown, public, provider, r.language),
+                                  **(extra(r.language) if extra else {}),
+                                  "page": {"title": notices.page_title(provider, r.language), "url": url}}
+        unsubscribe = notices.unsubscribe_url(subscriber, provider)
+        context = {**cache_[r.language], **contexts.common(provider, r, signer), "unsubscribe_url": unsubscribe}
+        subject, body = templating.render(template, r.language, context)
+        payload = _incident_payload(incident, webhook_event, subject, body, customer=None, assets=shown,
+                                    root=incident.root_asset.key if incident.root_asset_id in public else None,
+                                    title=context["incident"]["title"], url=url,
+                                    update=update if update and update.public else None, language=r.language)
+        message = _outgoing(f"incident:{incident.pk}:{event}:{r.ident}:{r.channel}:{r.address}", r,
+                            Audience.SUBSCRIBER, subject, body, f"incident:{incident.pk}", None,
+                            {**payload, "unsubscribe": unsubscribe})
+        if r.channel == Channel.EMAIL:
+            message = replace(message, headers=notices.email_headers(subscriber, provider))
+        out.append(message)
     return out
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext, gettext_lazy as _
 from custode.incidents import wording
 from custode.incidents.models import Status
 from custode.status.selectors import StatusPage
+from custode.subscriptions import notices
 
 OVERALL = {
     "operational": _("All systems operational"),
@@ -50,7 +51,7 @@ def page_title(page: StatusPage) -> str:
     provider, customer = page.audience.provider, page.audience.customer
     if customer is not None:
         return gettext("Service status for %(customer)s") % {"customer": customer.name}
-    return provider.status_title or gettext("%(provider)s service status") % {"provider": provider.name}
+    return notices.page_title(provider, page.language)
 
 
 def zone(page: StatusPage) -> ZoneInfo:

@@ -336,16 +336,9 @@ def _incident_view(incident: Incident, audience: Audience, language: str) -> Inc
 
 
 def incident_title(incident: Incident, audience: Audience, language: str) -> str:
-    """The title as the reader should see it, in their language and never naming an asset outside the
-    audience (another customer's, or one since deleted). A customer reads only stock wording: "X unreachable"
-    for a cause they can see, else "Service disruption"; what staff typed stays with staff."""
-    root = incident.root_asset
-    with translation.override(language):
-        if root is None or root.pk not in audience.asset_ids:
-            return gettext("Service disruption")
-        if audience.customer is not None or incident.title == f"{root.name} unreachable":
-            return gettext("%(name)s unreachable") % {"name": root.name}
-        return incident.title
+    """The title as the reader should see it, never naming an asset outside the audience (another
+    customer's, or one since deleted); a customer reads only stock wording, what staff typed stays with staff."""
+    return contexts.public_title(incident, audience.asset_ids, language, stock_only=audience.customer is not None)
 
 
 def _author(update: Update) -> str:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from custode.status import views
+from custode.status import subscribing, views
 
 app_name = "status"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("<slug:ident>.json", views.public_json, name="public-json"),
     path("<slug:ident>/feed.atom", views.public_feed, name="public-feed"),
     path("<slug:ident>/badge/<slug:key>.svg", views.public_badge, name="public-badge"),
+    path("<slug:ident>/subscribe/", subscribing.subscribe, name="subscribe"),
+    path("<slug:ident>/subscribe/confirm/<str:value>/", subscribing.confirm, name="confirm"),
+    path("<slug:ident>/unsubscribe/<str:token>/", subscribing.unsubscribe, name="unsubscribe"),
 ]

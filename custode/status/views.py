@@ -25,7 +25,7 @@ class BadParameter(Exception):
     pass
 
 
-def _language(request: HttpRequest, audience: Audience) -> str:
+def language_of(request: HttpRequest, audience: Audience) -> str:
     """?lang= when given; else the customer's language on a private page, the browser's on the public one."""
     chosen = request.GET.get("lang")
     if chosen is not None:
@@ -65,7 +65,7 @@ def page_number(raw: str) -> int:
     return int(raw)
 
 
-def _public(slug: str) -> Audience:
+def public(slug: str) -> Audience:
     audience = selectors.public_audience(slug)
     if audience is None:
         raise Http404("no status page here")
@@ -83,7 +83,8 @@ def _urls(audience: Audience) -> dict[str, str]:
     if audience.customer is None:
         slug = audience.provider.status_slug
         return {"page": reverse("status:public", args=[slug]), "json": reverse("status:public-json", args=[slug]),
-                "feed": reverse("status:public-feed", args=[slug])}
+                "feed": reverse("status:public-feed", args=[slug]),
+                "subscribe": reverse("status:subscribe", args=[slug])}
     token = audience.customer.status_token
     return {"page": reverse("status:private", args=[token]), "json": reverse("status:private-json", args=[token]),
             "feed": reverse("status:private-feed", args=[token])}
@@ -92,7 +93,7 @@ def _urls(audience: Audience) -> dict[str, str]:
 def _answer(request: HttpRequest, audience: Audience, fmt: str, build) -> HttpResponse:
     """Shared by every view: parse the query, then serve FMT from the cache or BUILD it."""
     try:
-        language, number = _language(request, audience), _page_number(request)
+        language, number = language_of(request, audience), _page_number(request)
     except BadParameter as error:
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
     who = ("customer", audience.customer.pk) if audience.customer else ("public", audience.provider.status_slug)
@@ -116,15 +117,16 @@ def _absolute(request: HttpRequest, path: str) -> str:
 
 
 @functools.cache
-def _css() -> str:
+def css() -> str:
     """The page's small stylesheet, inlined: one request per visitor, also when everyone comes at once."""
     return mark_safe((Path(__file__).parent / "static" / "status" / "status.css").read_text(encoding="utf-8"))
 
 
 def _html(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]:
     urls = _urls(page.audience)
-    context = {"css": _css(), "page": page, "title": labels.page_title(page), "urls": urls, "tz": labels.zone(page),
-               "languages": LANGUAGES, "provider": page.audience.provider, "customer": page.audience.customer}
+    context = {"css": css(), "page": page, "title": labels.page_title(page), "urls": urls, "tz": labels.zone(page),
+               "languages": LANGUAGES, "language": page.language, "provider": page.audience.provider,
+               "customer": page.audience.customer}
     return render_to_string("status/page.html", context).encode(), "text/html; charset=utf-8"
 
 
@@ -155,9 +157,9 @@ def _view(find, fmt: str, build):
     return view
 
 
-public_page = _view(_public, "html", _html)
-public_json = _view(_public, "json", _json)
-public_feed = _view(_public, "atom", _feed)
+public_page = _view(public, "html", _html)
+public_json = _view(public, "json", _json)
+public_feed = _view(public, "atom", _feed)
 private_page = _view(_private, "html", _html)
 private_json = _view(_private, "json", _json)
 private_feed = _view(_private, "atom", _feed)
@@ -170,4 +172,4 @@ def public_badge(request: HttpRequest, ident: str, key: str) -> HttpResponse:
             raise Http404("no such component on this page")
         return documents.badge_svg(component, page.language), "image/svg+xml"
 
-    return _answer(request, _public(ident), f"badge:{key}", build)
+    return _answer(request, public(ident), f"badge:{key}", build)
