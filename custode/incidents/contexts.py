@@ -16,7 +16,12 @@ Templates are ``messages/<lang>/<name>.txt`` (``custode.incidents.templating``).
   customer_names (the first five), more_customers, owner, started}, ``url``, and where they apply
   ``update``, ``duration``, ``silence``/``since``/``every`` (staff_reminder) or ``failed`` (staff_failed);
 - maintenance templates: ``window`` {title, start, end, same_day}, ``services``, ``services_inline``,
-  ``count``, ``sites_only``, ``status_url``.
+  ``count``, ``sites_only``, ``status_url``;
+- subscriber templates (the public page's subscribers): ``page`` {title, url}, ``unsubscribe_url``;
+  ``incident`` {title, status} as the public page titles it, ``services``/``services_inline``/``count`` of
+  the public components it touches, ``started``/``ended``, ``same_day``, ``duration``, ``update`` and
+  ``summary`` as for customers; subscriber_confirm has ``confirm_url``, ``webhook``, ``address``,
+  ``components`` and ``components_inline`` (the names chosen; empty for all).
 """
 
 from __future__ import annotations
