@@ -81,3 +81,44 @@ def test_a_browser_shows_the_incident_the_contact_block_and_the_bars(world, base
     assert private.locator("#component-mirador-site .bar .day").count() == 90
     assert "Studio Bianchi" not in private.content()
     assert (artifacts / "status-public.png").stat().st_size > 10_000
+
+
+def test_a_browser_subscribes_from_the_public_page_and_confirms_with_the_button(world, base_url, browser, artifacts):
+    import re
+
+    from custode.notify.models import Message
+    from custode.subscriptions.models import Subscriber
+
+    page = browser.new_page(locale="es-ES")
+    page.goto(f"{base_url}/status/stato/")
+    page.get_by_role("link", name="Reciba las actualizaciones por correo electrónico o webhook").click()
+    page.get_by_label("Su dirección de correo electrónico").fill("lucia@example.org")
+    page.get_by_label("Core router").check()
+    page.get_by_role("button", name="Suscribirse").click()
+    assert page.get_by_role("status").get_by_text("Gracias").is_visible()
+    page.screenshot(path=str(artifacts / "status-subscribed.png"), full_page=True)
+
+    body = _outside_the_loop(lambda: Message.objects.get(recipient="lucia@example.org").body)
+    link = re.search(r"/status/stato/subscribe/confirm/\S+/", body).group(0)
+    page.goto(base_url + link)
+    page.get_by_role("button", name="Confirmar").click()
+    assert page.get_by_role("status").get_by_text("Suscripción confirmada").is_visible()
+    active, language, keys = _outside_the_loop(lambda: (
+        (s := Subscriber.objects.get()).active, s.language, [a.key for a in s.components.all()]))
+    assert active and language == "es" and keys == ["core-router"]
+
+
+def _outside_the_loop(read):
+    """READ the database from a thread of its own: Playwright's sync API runs an event loop in this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def run():
+        try:
+            return read()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
