@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from custode.api import errors, incidents
+from custode.api import errors, incidents, subscribers
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.resources import RESOURCES
@@ -11,7 +11,8 @@ api = NinjaAPI(
     title="Custode API",
     version="1",
     description="Customers, contacts, assets, monitors, maintenance windows and plans of a managed-service "
-    "provider; its incidents, and the delivery log of the messages telling of them. "
+    "provider; its incidents, the delivery log of the messages telling of them, and the public status page's "
+    "subscribers. "
     "Authenticate with `Authorization: Bearer <token>` (`custode token create USERNAME [--write]`).",
     auth=TokenAuth(),
     urls_namespace="api",
@@ -21,3 +22,4 @@ for resource in RESOURCES:
     api.add_router(f"/{resource.name}", router_for(resource))
 api.add_router("/incidents", incidents.incidents)
 api.add_router("/messages", incidents.messages)
+api.add_router("/subscribers", subscribers.subscribers)
