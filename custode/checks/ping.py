@@ -1,13 +1,19 @@
-"""Ping check: ICMP echo with icmplib; UP with the average round trip as latency.
+"""Ping check: ICMP echo; UP with the average round trip as latency.
 
 Up to three echoes, 0.2 s apart, each waiting its share of ``spec.timeout``, so that one lost packet
 does not make a host DOWN and the whole check still ends inside its deadline. One reply is enough.
 
+The echoes go through ``custode.checks.pinger``: one ICMP socket per event loop and address family,
+shared by all the pings in flight, like a connection pool. A socket per ping (what icmplib's
+``async_ping`` opens) does not survive the engine's hundreds of checks at once when the socket is raw:
+every raw socket receives every echo reply of the host, and their buffers overflow with each other's
+replies (300 loopback pings at once lost 2 of every 3 echoes; 1,000 with one echo each made some hosts
+DOWN). The check itself stays a function from its spec to a result; the socket is the pinger's.
+
 Which socket: an unprivileged ICMP datagram socket when net.ipv4.ping_group_range allows our group,
-else a raw socket (root or CAP_NET_RAW). The datagram socket is preferred even for root: the kernel
-hands it only its own replies, while every raw socket receives every ICMP packet of the host, which
-adds up when many pings run at once. When neither is allowed the check does not crash; it is DOWN
-with ``NOT_PERMITTED``, and ``ping_available()`` lets the engine say so once at startup.
+else a raw socket (root or CAP_NET_RAW). The datagram socket is preferred even for root, as the kernel
+hands it only its own replies. When neither is allowed the check does not crash; it is DOWN with
+``NOT_PERMITTED``, and ``ping_available()`` lets the engine say so once at startup.
 
 DOWN reasons: "no reply to ping from 203.0.113.1", "no reply to ping from host.example (192.0.2.7)",
 "DNS: cannot resolve 'x'", ``NOT_PERMITTED``, "timed out after 10s" (when resolving ate the time).
@@ -19,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 
-from icmplib import ICMPLibError, ICMPv4Socket, NameLookupError, SocketPermissionError, async_ping, async_resolve
+from icmplib import ICMPLibError, NameLookupError, async_resolve
 
+from custode.checks import pinger
 from custode.checks.errors import reason_for
 from custode.checks.result import Result
 from custode.monitors.specs import PingSpec
@@ -31,42 +38,31 @@ _COUNT, _INTERVAL = 3, 0.2
 
 def ping_available() -> str | None:
     """None when this process may send pings, else the reason it may not (``NOT_PERMITTED``)."""
-    return None if _privileged() is not None else NOT_PERMITTED
+    try:
+        sock, _raw = pinger.open_socket()
+    except OSError:
+        return NOT_PERMITTED
+    sock.close()
+    return None
 
 
 async def check(spec: PingSpec) -> Result:
-    privileged = _privileged()
-    if privileged is None:
-        return Result.down(NOT_PERMITTED)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + spec.timeout
     try:
         async with asyncio.timeout_at(deadline):
             address = await _resolve(spec.host)
             count, wait = _plan(deadline - loop.time())
-            host = await async_ping(address, count=count, interval=_INTERVAL, timeout=wait, privileged=privileged)
+            sent, rtts = await pinger.ping(address, count=count, interval=_INTERVAL, timeout=wait)
     except NameLookupError:
         return Result.down(f"DNS: cannot resolve {spec.host!r}")
     except (ICMPLibError, OSError, TimeoutError) as e:
         return Result.down(_reason(e, spec))
-    details = {"address": address, "sent": host.packets_sent, "received": host.packets_received}
-    if not host.is_alive:
+    details = {"address": address, "sent": sent, "received": len(rtts)}
+    if not rtts:
         named = spec.host if address == spec.host else f"{spec.host} ({address})"
         return Result.down(f"no reply to ping from {named}", **details)
-    return Result.up(round(host.avg_rtt, 1), **details)
-
-
-def _privileged() -> bool | None:
-    """False for an unprivileged ICMP socket, True for a raw one, None when neither may be opened."""
-    for privileged in (False, True):
-        try:
-            ICMPv4Socket(privileged=privileged).close()
-        except SocketPermissionError:
-            continue
-        except ICMPLibError:
-            continue  # no ICMP of that kind here at all (a sandbox); the other kind may still work
-        return privileged
-    return None
+    return Result.up(round(sum(rtts) / len(rtts), 1), **details)
 
 
 async def _resolve(host: str) -> str:
@@ -87,8 +83,8 @@ def _plan(seconds: float) -> tuple[int, float]:
 
 
 def _reason(exc: BaseException, spec: PingSpec) -> str:
-    if isinstance(exc, SocketPermissionError):
-        return NOT_PERMITTED
+    if isinstance(exc, PermissionError):
+        return NOT_PERMITTED  # the pinger may open neither kind of ICMP socket
     if isinstance(exc, ICMPLibError):
         return f"ping failed: {exc}"
     return reason_for(exc, host=spec.host, timeout=spec.timeout)

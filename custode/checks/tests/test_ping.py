@@ -1,5 +1,6 @@
 """The ping check with real ICMP: loopback answers, a TEST-NET address does not, and a process that may
 open neither kind of ICMP socket (a real unprivileged child process) gets a clear reason instead of a crash.
+Hundreds of pings at once, as the engine runs them, all get every reply and share one socket.
 
 203.0.113.1 (TEST-NET-3) stands for a host that does not answer: 192.0.2.1 cannot, since some CI machines
 and sandboxes use TEST-NET-1 for their own network (this one's gateway is 192.0.2.1).
@@ -7,6 +8,7 @@ and sandboxes use TEST-NET-1 for their own network (this one's gateway is 192.0.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import uvloop
 
 from custode.checks import ping
 from custode.checks.result import Result, Status
@@ -23,6 +26,8 @@ from custode.monitors.specs import PingSpec
 
 SILENT_ADDRESS = "203.0.113.1"
 NOBODY = 65534
+LOOPS = {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}  # the tests' and the engine's
+CONCURRENT_PINGS = 300  # a few seconds here; before one socket was shared, 2 of 3 echoes were lost
 REPO = Path(__file__).resolve().parents[3]
 
 # Runs in a child process: import everything, drop to nobody, then ping (an import after the drop could fail
@@ -94,3 +99,39 @@ def test_without_permission_to_ping_the_check_is_down_saying_how_to_allow_it() -
                             timeout=60, check=True)
     assert json.loads(answer.stdout) == {"available": ping.NOT_PERMITTED, "status": "down",
                                          "reason": ping.NOT_PERMITTED}
+
+
+async def _ping_many(count: int) -> tuple[list[Result], int]:
+    """COUNT loopback addresses pinged at once, and the most sockets the pings had open at a time."""
+    specs = [PingSpec.model_validate({"id": f"lo{i}", "type": "ping", "host": f"127.0.{i // 250}.{i % 250 + 1}",
+                                      "timeout": "5s"}) for i in range(count)]
+    before = _open_sockets()
+    pings = asyncio.gather(*(ping.check(spec) for spec in specs))
+    sockets = 0
+    while not pings.done():
+        sockets = max(sockets, _open_sockets() - before)
+        await asyncio.wait([pings], timeout=0.05)
+    assert _open_sockets() <= before, "the pings left sockets open"
+    return list(pings.result()), sockets
+
+
+def _open_sockets() -> int:
+    kinds = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            kinds.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except FileNotFoundError:
+            continue  # the directory listing's own descriptor, closed by now
+    return sum(1 for kind in kinds if kind.startswith("socket:"))
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_hundreds_of_pings_at_once_all_get_every_reply_through_one_socket(may_ping: None, loop: str) -> None:
+    with asyncio.Runner(loop_factory=LOOPS[loop]) as runner:
+        results, sockets = runner.run(_ping_many(CONCURRENT_PINGS))
+    down = [r.reason for r in results if r.status != Status.UP]
+    lossy = [r.details for r in results if r.status == Status.UP and r.details["received"] < r.details["sent"]]
+    assert (len(down), len(lossy)) == (0, 0), f"of {len(results)}: {len(down)} down, {len(lossy)} lost echoes, " \
+                                                f"e.g. {down[:2]} {lossy[:2]}"
+    assert all(r.details["sent"] == 3 for r in results)
+    assert sockets <= 1, f"{sockets} sockets for {CONCURRENT_PINGS} pings"
