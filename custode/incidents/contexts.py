@@ -21,7 +21,9 @@ Templates are ``messages/<lang>/<name>.txt`` (``custode.incidents.templating``).
   ``incident`` {title, status} as the public page titles it, ``services``/``services_inline``/``count`` of
   the public components it touches, ``started``/``ended``, ``same_day``, ``duration``, ``update`` and
   ``summary`` as for customers; subscriber_confirm has ``confirm_url``, ``webhook``, ``address``,
-  ``components`` and ``components_inline`` (the names chosen; empty for all).
+  ``components`` and ``components_inline`` (the names chosen; empty for all); subscriber_maintenance_*
+  have ``window`` and ``services``/``services_inline``/``count`` of the window's public components, as the
+  maintenance templates, with ``page`` in place of ``status_url``.
 """
 
 from __future__ import annotations

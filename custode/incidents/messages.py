@@ -109,7 +109,8 @@ def incident_reminder(incident: Incident, *, now: dt.datetime) -> list[Outgoing]
 
 
 def maintenance_notice(window: MaintenanceWindow, *, phase: str) -> list[Outgoing]:
-    """Tell the contacts of every customer whose assets the window touches (its assets and what needs them).
+    """Tell the contacts of every customer whose assets the window touches (its assets and what needs them),
+    and the public page's subscribers to its public components (those the public page shows it on).
 
     Only announced windows are told about; PHASE is announce (ahead of time), start or end.
     """
@@ -118,11 +119,12 @@ def maintenance_notice(window: MaintenanceWindow, *, phase: str) -> list[Outgoin
     if not window.announce:
         return []
     provider = Provider.get()
-    by_customer = _by_customer(graph.touched(graph.graph_load(), {a.pk for a in window.assets.all()}))
+    assets = {a.pk for a in window.assets.all()}
+    by_customer = _by_customer(graph.touched(graph.graph_load(), assets))
     out = []
     for customer in Customer.objects.filter(pk__in=by_customer).order_by("id"):
         out += _maintenance_to_customer(window, phase, customer, by_customer[customer.pk], provider)
-    return out
+    return out + _maintenance_to_subscribers(window, phase, assets, provider)
 
 
 def delivery_failed(message: Message) -> list[Outgoing]:
@@ -218,63 +220,118 @@ def _to_subscribers(incident: Incident, provider: Provider, event: str, template
                     extra: Callable[[str], dict] | None = None, *, signer: dict | None = None,
                     update: Update | None = None) -> list[Outgoing]:
     """The public page's subscribers to what the incident touches: what the public page says, no more."""
-    public = set(Asset.objects.filter(customer=None, public=True).values_list("id", flat=True))
+    public = _public_ids()
     shown_ids = public & (set(incident.assets.values_list("id", flat=True)) | {incident.root_asset_id})
     subscribers = subscriptions.subscribers_for(shown_ids)
     if not subscribers:
         return []
     shown = list(Asset.objects.filter(pk__in=shown_ids).order_by("name", "key"))
-    signer = signer or contexts.signer_of(incident.owner, provider)
+    url = notices.page_url(provider)
+
+    def facts(language: str) -> dict:
+        return {**contexts.public_incident(incident, shown, public, provider, language),
+                **(extra(language) if extra else {})}
+
+    def payload(context: dict, subject: str, body: str) -> dict:
+        return _incident_payload(incident, webhook_event, subject, body, customer=None, assets=shown,
+                                 root=incident.root_asset.key if incident.root_asset_id in public else None,
+                                 title=context["incident"]["title"], url=url,
+                                 update=update if update and update.public else None, language=context["language"])
+
+    return _to_subscribed(subscribers, provider, template, f"incident:{incident.pk}:{event}", f"incident:{incident.pk}",
+                          signer or contexts.signer_of(incident.owner, provider), facts, payload)
+
+
+def _maintenance_to_subscribers(window: MaintenanceWindow, phase: str, asset_ids: set[int],
+                                provider: Provider) -> list[Outgoing]:
+    """The public page's subscribers to the window's public components: those the public page shows it on
+    (its own assets, not what depends on them), so a window on customers' or internal assets tells nobody."""
+    shown_ids = _public_ids() & asset_ids
+    subscribers = subscriptions.subscribers_for(shown_ids)
+    if not subscribers:
+        return []
+    shown = list(Asset.objects.filter(pk__in=shown_ids).order_by("name", "key"))
+    tz, url = wording.zone(provider.timezone), notices.page_url(provider)
+
+    def payload(context: dict, subject: str, body: str) -> dict:
+        return _maintenance_payload(window, phase, context["window"]["title"], url, None, shown, subject, body)
+
+    return _to_subscribed(subscribers, provider, f"subscriber_maintenance_{phase}", _maintenance_key(window, phase),
+                          f"maintenance:{window.pk}", contexts.signer_of(None, provider),
+                          lambda language: _window_facts(window, shown, tz, language), payload)
+
+
+def _to_subscribed(subscribers: list, provider: Provider, template: str, key: str, topic: str, signer: dict,
+                   facts: Callable[[str], dict], payload: Callable[[dict, str, str], dict]) -> list[Outgoing]:
+    """One message per subscriber: TEMPLATE rendered with FACTS (once per language) and the public page, the
+    webhook document PAYLOAD builds from the context, subject and body with its ``unsubscribe`` URL, and on
+    e-mails the one-click unsubscribe headers. KEY is the event's part of the idempotency key."""
     url = notices.page_url(provider)
     out, cache_ = [], {}
     for subscriber in subscribers:
         r = notices.recipient(subscriber)
         if r.language not in cache_:
-            cache_[r.language] = {**contexts.public_incident(incident, shown, public, provider, r.language),
-                                  **(extra(r.language) if extra else {}),
+            cache_[r.language] = {**facts(r.language),
                                   "page": {"title": notices.page_title(provider, r.language), "url": url}}
         unsubscribe = notices.unsubscribe_url(subscriber, provider)
         context = {**cache_[r.language], **contexts.common(provider, r, signer), "unsubscribe_url": unsubscribe}
         subject, body = templating.render(template, r.language, context)
-        payload = _incident_payload(incident, webhook_event, subject, body, customer=None, assets=shown,
-                                    root=incident.root_asset.key if incident.root_asset_id in public else None,
-                                    title=context["incident"]["title"], url=url,
-                                    update=update if update and update.public else None, language=r.language)
-        message = _outgoing(f"incident:{incident.pk}:{event}:{r.ident}:{r.channel}:{r.address}", r,
-                            Audience.SUBSCRIBER, subject, body, f"incident:{incident.pk}", None,
-                            {**payload, "unsubscribe": unsubscribe})
+        message = _outgoing(f"{key}:{r.ident}:{r.channel}:{r.address}", r, Audience.SUBSCRIBER, subject, body,
+                            topic, None, {**payload(context, subject, body), "unsubscribe": unsubscribe})
         if r.channel == Channel.EMAIL:
             message = replace(message, headers=notices.email_headers(subscriber, provider))
         out.append(message)
     return out
 
 
+def _public_ids() -> set[int]:
+    """The public page's components: the provider's assets marked public."""
+    return set(Asset.objects.filter(customer=None, public=True).values_list("id", flat=True))
+
+
 def _maintenance_to_customer(window: MaintenanceWindow, phase: str, customer: Customer, assets: list[Asset],
                              provider: Provider) -> list[Outgoing]:
     tz, signer = wording.zone(provider.timezone), contexts.signer_of(None, provider)
+    url = contexts.status_url(customer)
     out = []
     for contact in customer.contacts.all():
         for r in contact_recipients(contact, provider=provider):
-            title = contexts.window_title(window, r.language)
-            context = {
-                **contexts.common(provider, r, signer), **contexts.services_of(assets, r.language),
-                "customer": {"name": customer.name}, "status_url": contexts.status_url(customer),
-                "window": {"title": title, "start": contexts.when(window.start, tz, r.language),
-                           "end": contexts.when(window.end, tz, r.language), "same_day": wording.same_day(
-                               window.start, window.end, tz)},
-            }
+            context = {**contexts.common(provider, r, signer), **_window_facts(window, assets, tz, r.language),
+                       "customer": {"name": customer.name}, "status_url": url}
             subject, body = templating.render(f"maintenance_{phase}", r.language, context)
-            payload = {
-                "event": _PHASE_EVENTS[phase],
-                "maintenance": {"id": window.key, "title": title, "start": _iso(window.start),
-                                "end": _iso(window.end), "url": context["status_url"]},
-                "customer": {"id": customer.key, "name": customer.name}, "affected": _asset_list(assets),
-                "text": {"subject": subject, "body": body},
-            }
-            key = f"maintenance:{window.pk}:{phase}:{_iso(window.start)}:{r.ident}:{r.channel}:{r.address}"
-            out.append(_outgoing(key, r, Audience.CUSTOMER, subject, body, f"maintenance:{window.pk}", customer.pk,
-                                 payload))
+            payload = _maintenance_payload(window, phase, context["window"]["title"], url, customer, assets,
+                                           subject, body)
+            out.append(_outgoing(f"{_maintenance_key(window, phase)}:{r.ident}:{r.channel}:{r.address}", r,
+                                 Audience.CUSTOMER, subject, body, f"maintenance:{window.pk}", customer.pk, payload))
     return out
+
+
+def _window_facts(window: MaintenanceWindow, assets: list[Asset], tz, language: str) -> dict:
+    """What maintenance templates receive of the window and of ASSETS, in LANGUAGE, times in zone TZ."""
+    return {
+        **contexts.services_of(assets, language),
+        "window": {"title": contexts.window_title(window, language), "start": contexts.when(window.start, tz, language),
+                   "end": contexts.when(window.end, tz, language),
+                   "same_day": wording.same_day(window.start, window.end, tz)},
+    }
+
+
+def _maintenance_payload(window: MaintenanceWindow, phase: str, title: str, url: str, customer: Customer | None,
+                         assets: list[Asset], subject: str, body: str) -> dict:
+    """The JSON a webhook receives of a window (README, "Webhooks"); a customer's holds only their assets."""
+    return {
+        "event": _PHASE_EVENTS[phase],
+        "maintenance": {"id": window.key, "title": title, "start": _iso(window.start), "end": _iso(window.end),
+                        "url": url},
+        "customer": {"id": customer.key, "name": customer.name} if customer else None,
+        "affected": _asset_list(assets),
+        "text": {"subject": subject, "body": body},
+    }
+
+
+def _maintenance_key(window: MaintenanceWindow, phase: str) -> str:
+    """Once per window, phase and start time: a moved window is told again."""
+    return f"maintenance:{window.pk}:{phase}:{_iso(window.start)}"
 
 
 def _outgoing(key: str, r: Recipient, audience: str, subject: str, body: str, topic: str,
