@@ -62,6 +62,7 @@ class StatusApp:
         self.snapshot: Snapshot | None = None
         self.refreshing: asyncio.Future | None = None
         self.prepared: dict[tuple[str, bool], tuple] = {}
+        self.keys: dict[tuple, str | None] = {}
 
     def close(self) -> None:
         """Close the database connection of the snapshot thread (the next snapshot opens a new one)."""
@@ -95,7 +96,7 @@ class StatusApp:
         if snapshot is None:
             return False
         headers = {k: v.decode("latin-1") for k, v in scope["headers"] if k.lower() in _READ}
-        key = _key(scope, headers, snapshot)
+        key = self._key(scope, headers, snapshot)
         rendering = key and caching.recall(key)
         if not rendering:
             return False
@@ -108,6 +109,16 @@ class StatusApp:
             await send({"type": "http.response.start", "status": 200, "headers": ok})
             await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
         return True
+
+    def _key(self, scope: dict, headers: dict[bytes, str], snapshot: Snapshot) -> str | None:
+        """``_key``, remembered: a storm repeats a handful of (URL, language headers) many times over."""
+        asked = (scope["path"], scope.get("query_string", b""), headers.get(b"host"), headers.get(b"accept-language"),
+                 headers.get(b"cookie"), snapshot.fingerprint, snapshot.slug, snapshot.language)
+        if asked not in self.keys:
+            if len(self.keys) >= caching.MEMO_LIMIT:
+                self.keys.clear()
+            self.keys[asked] = _key(scope, headers, snapshot)
+        return self.keys[asked]
 
     def _prepared(self, key: str, rendering: caching.Rendering, compressed: bool) -> tuple:
         """(ETag, body, 200 headers, 304 headers) of a rendering, built once per rendering and encoding."""
@@ -173,5 +184,7 @@ def _not_modified(etag: str, last_modified: int, headers: dict[bytes, str]) -> b
     if b"if-none-match" in headers:
         etags = parse_etags(headers[b"if-none-match"])
         return "*" in etags or etag.removeprefix("W/") in [e.removeprefix("W/") for e in etags]
-    since = parse_http_date_safe(headers.get(b"if-modified-since", ""))
+    if b"if-modified-since" not in headers:
+        return False
+    since = parse_http_date_safe(headers[b"if-modified-since"])
     return since is not None and last_modified <= since
