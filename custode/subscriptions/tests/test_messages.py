@@ -118,4 +118,4 @@ def test_a_webhook_subscriber_receives_the_public_json_with_its_unsubscribe_link
     assert payload["incident"]["url"] == "https://status.retesicura.example/status/stato/"
     assert [a["asset"] for a in payload["affected"]] == ["vps-01"]
     assert payload["unsubscribe"].endswith(f"/unsubscribe/{subscriber.token}/")
-    assert "studio" not in str(payload).lower()
+    assert "Studio Legale Bianchi" not in str(payload) and "bianchi-web" not in str(payload)
