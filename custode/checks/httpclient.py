@@ -35,6 +35,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httptools
 
+from custode.checks.addresses import AddressCache, is_ip_literal, shared
+
 __all__ = [
     "MAX_BODY", "BadRedirect", "Headers", "HttpError", "IncompleteResponse", "InvalidRequest",
     "InvalidResponse", "NoResponse", "Response", "TooManyRedirects", "TransportError", "client_context",
@@ -154,6 +156,7 @@ class _Target(NamedTuple):
     port: int
     host_header: str
     path: str
+    literal: bool  # the host is an IP address: nothing to resolve
 
 
 @functools.lru_cache(maxsize=4096)
@@ -173,7 +176,7 @@ def _target(url: str) -> _Target:
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if not path.isascii():
         path = quote(path, safe="/?&=%:@!$'()*+,;~[]")
-    return _Target(parts.scheme, host, port, host_header, path)
+    return _Target(parts.scheme, host, port, host_header, path, is_ip_literal(host))
 
 
 _CONTEXTS: dict[tuple[bool, bool, str | None, str | None], ssl.SSLContext] = {}
@@ -327,15 +330,33 @@ class _Exchange(asyncio.Protocol):
             self._transport.abort()
 
 
-async def _exchange(method: str, url: str, target: _Target, request_bytes: bytes, context: ssl.SSLContext | None,
-                    limit: int) -> Response:
+async def _connect(exchange: _Exchange, target: _Target, context: ssl.SSLContext | None,
+                   resolver: AddressCache) -> asyncio.BaseTransport:
+    """A connection to the first of the host's addresses that takes one, as ``create_connection``
+    would, with the addresses from RESOLVER; the first error when none does."""
     loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
+    server_hostname = target.host if context is not None else None
+    if target.literal:
+        transport, _ = await loop.create_connection(lambda: exchange, target.host, target.port, ssl=context,
+                                                    server_hostname=server_hostname)
+        return transport
+    errors: list[OSError] = []
+    for family, address in await resolver.resolve(target.host, target.port):
+        try:
+            transport, _ = await loop.create_connection(lambda: exchange, address, target.port, ssl=context,
+                                                        family=family, server_hostname=server_hostname)
+            return transport
+        except OSError as e:
+            errors.append(e)
+    raise errors[0]
+
+
+async def _exchange(method: str, url: str, target: _Target, request_bytes: bytes, context: ssl.SSLContext | None,
+                    limit: int, resolver: AddressCache) -> Response:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     exchange = _Exchange(request_bytes, method == "HEAD", limit, done)
     try:
-        transport, _ = await loop.create_connection(
-            lambda: exchange, target.host, target.port, ssl=context,
-            server_hostname=target.host if context is not None else None)
+        transport = await _connect(exchange, target, context, resolver)
     except OSError as e:
         raise TransportError(target.host, e) from e
     try:
@@ -351,13 +372,15 @@ async def _exchange(method: str, url: str, target: _Target, request_bytes: bytes
 async def request(method: str, url: str, *, headers: Mapping[str, str] | None = None,
                   body: str | bytes | None = None, auth: tuple[str, str] | None = None, verify: bool = True,
                   ssl_context: ssl.SSLContext | None = None, follow_redirects: bool = True,
-                  max_redirects: int = MAX_REDIRECTS, max_body: int = MAX_BODY) -> Response:
+                  max_redirects: int = MAX_REDIRECTS, max_body: int = MAX_BODY,
+                  resolver: AddressCache = shared) -> Response:
     """Send one request (and its redirects); return the final response.
 
     ``ssl_context`` replaces the shared context of ``client_context(verify)``: for a private CA.
     Redirects: 303 turns into GET (HEAD stays HEAD), 301/302 turn a POST into GET, 307/308 keep both
     method and body. Credentials (and a Host header given in HEADERS) are sent only while the scheme,
-    host and port stay those of URL.
+    host and port stay those of URL. Host names are looked up through RESOLVER, the process's
+    short-lived cache of answers by default (``custode.checks.addresses``).
     """
     started = time.perf_counter()
     payload = body.encode() if isinstance(body, str) else body
@@ -370,7 +393,7 @@ async def request(method: str, url: str, *, headers: Mapping[str, str] | None = 
             head = _request_bytes(method, target, headers, payload, authorization)
         else:
             head = _request_bytes(method, target, _elsewhere(headers), payload, None)
-        response = await _exchange(method, url, target, head, context, max_body)
+        response = await _exchange(method, url, target, head, context, max_body, resolver)
         location = response.header(b"location") if response.status in _REDIRECTS else None
         if not follow_redirects or location is None:
             response.redirects, response.elapsed = redirects, time.perf_counter() - started
