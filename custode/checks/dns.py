@@ -25,6 +25,7 @@ import asyncio
 import ipaddress
 import socket
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 import dns.asyncresolver
@@ -52,7 +53,7 @@ async def check(spec: DnsSpec, *, port: int = 53) -> Result:
     try:
         async with asyncio.timeout(spec.timeout):
             resolver = await _resolver(spec, port)
-            values = await _lookup(resolver, spec)
+            values = await _sheltered(_lookup(resolver, spec))
     except _Failed as e:
         return Result.down(str(e))
     except TimeoutError:
@@ -66,6 +67,24 @@ async def check(spec: DnsSpec, *, port: int = 53) -> Result:
         return Result.down(f"DNS: {spec.record} is {_show(values, spec.record)}, "
                            f"expected {_show(expected, spec.record)}", latency_ms, **details)
     return Result.up(latency_ms, **details)
+
+
+async def _sheltered(lookup: Coroutine[Any, Any, set[str]]) -> set[str]:
+    """LOOKUP in a task of its own, which the check's deadline (or the engine's) does not cancel.
+
+    uvloop leaves the UDP socket open when ``create_datagram_endpoint`` is cancelled, which is where
+    dnspython's query starts; left alone, the query ends by its own ``lifetime`` (the spec's timeout)
+    and closes its socket, soon after a cancelled check has returned.
+    """
+    task = asyncio.ensure_future(lookup)
+    task.add_done_callback(_retrieve)
+    return await asyncio.shield(task)
+
+
+def _retrieve(task: asyncio.Future[set[str]]) -> None:
+    """Mark the failure of a query nobody waits for any more as seen."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _resolver(spec: DnsSpec, port: int) -> dns.asyncresolver.Resolver:
