@@ -63,9 +63,13 @@ async def check(spec: MysqlSpec) -> Result:
 
 def _connection(spec: MysqlSpec, password: str | None) -> aiomysql.Connection:
     """An unconnected connection, so that ``check`` holds it and can close it when the deadline cancels
-    the handshake; ``aiomysql.connect()`` would leave that socket to the garbage collector."""
+    the handshake; ``aiomysql.connect()`` would leave that socket to the garbage collector.
+
+    No ``connect_timeout``: the check's deadline bounds the connect. aiomysql would wrap it in
+    ``asyncio.wait_for``, which on Python 3.11 loses a cancellation arriving as the connect completes,
+    and the check then waited for a silent server's greeting with no deadline at all."""
     return aiomysql.Connection(host=spec.host, port=spec.port, user=spec.user, password=password or "",
-                               db=spec.database, connect_timeout=spec.timeout)
+                               db=spec.database)
 
 
 async def _first_value(connection: aiomysql.Connection, query: str) -> str | None:
