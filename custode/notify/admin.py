@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from custode.lib.admin import ReadOnlyAdmin
 from custode.notify.models import Message
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin):
     """The outbox as it is: read-only, since a message changed here would no longer be the one that was sent."""
 
     list_display = ("created_at", "status", "channel", "recipient_name", "recipient", "subject", "attempts",
@@ -13,12 +14,3 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ("key", "topic", "recipient", "recipient_name", "subject")
     list_select_related = ("customer",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

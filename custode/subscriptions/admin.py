@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from custode.lib.admin import ReadOnlyAdmin
 from custode.subscriptions import selectors, services
 from custode.subscriptions.models import Subscriber
 
@@ -19,7 +20,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(ReadOnlyAdmin):
     """The public page's subscribers. Only they sign up (double opt-in) and choose; staff see them and unsubscribe
     them, which keeps the row so their link keeps answering. Who receives cannot be changed here: that would
     skip the confirmation."""
@@ -42,12 +43,3 @@ class SubscriberAdmin(admin.ModelAdmin):
         for subscriber in queryset:
             services.unsubscribe(subscriber.token)
         self.message_user(request, _("Unsubscribed: %(count)d") % {"count": len(queryset)})
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
