@@ -7,6 +7,12 @@ from django.db import models
 from custode.assets.kinds import AssetKind
 
 
+class AssetQuerySet(models.QuerySet):
+    def public(self) -> AssetQuerySet:
+        """The public status page's components: the provider's own assets marked ``public``."""
+        return self.filter(customer=None, public=True)
+
+
 class Asset(models.Model):
     """A site, server, NAS, PC... owned by a customer, or by the provider when ``customer`` is empty."""
 
@@ -24,6 +30,8 @@ class Asset(models.Model):
     warranty_until = models.DateField(blank=True, null=True)
     public = models.BooleanField(default=False)
     depends_on = models.ManyToManyField("self", symmetrical=False, related_name="dependants", blank=True)
+
+    objects = AssetQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "key"]

@@ -286,7 +286,7 @@ def _to_subscribed(subscribers: list, provider: Provider, template: str, key: st
 
 def _public_ids() -> set[int]:
     """The public page's components: the provider's assets marked public."""
-    return set(Asset.objects.filter(customer=None, public=True).values_list("id", flat=True))
+    return set(Asset.objects.public().values_list("id", flat=True))
 
 
 def _maintenance_to_customer(window: MaintenanceWindow, phase: str, customer: Customer, assets: list[Asset],

@@ -131,7 +131,7 @@ def public_audience(slug: str) -> Audience | None:
     provider = Provider.objects.filter(pk=1, configured=True).first()
     if provider is None or not provider.status_slug or provider.status_slug != slug:
         return None
-    ids = Asset.objects.filter(customer=None, public=True).values_list("id", flat=True)
+    ids = Asset.objects.public().values_list("id", flat=True)
     return Audience(provider, None, frozenset(ids))
 
 

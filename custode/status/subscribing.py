@@ -51,12 +51,13 @@ def _language(request: HttpRequest, audience, own: str | None = None) -> str:
         return own or audience.provider.language or "en"
 
 
-def _choice(request: HttpRequest) -> services.Request:
+def _choice(request: HttpRequest, language: str) -> services.Request:
+    """The form's fields; LANGUAGE, the page's, when the form names none."""
     data = request.POST
     channel = data.get("channel", Subscriber.Channel.EMAIL)
     address = data.get("url", "") if channel == Subscriber.Channel.WEBHOOK else data.get("email", "")
     return services.Request(channel=channel, address=address, email=data.get("email", ""),
-                            language=data.get("lang", ""), components=tuple(data.getlist("component")))
+                            language=data.get("lang") or language, components=tuple(data.getlist("component")))
 
 
 @csrf_exempt
@@ -67,8 +68,7 @@ def subscribe(request: HttpRequest, ident: str) -> HttpResponse:
     form = {"components": services.public_components(), "webhooks": settings.SUBSCRIBER_WEBHOOKS != "off"}
     if request.method != "POST":
         return _render(request, audience, language, "subscribe", sent="sent" in request.GET, **form)
-    choice = _choice(request)
-    choice = services.Request(**{**choice.__dict__, "language": choice.language or language})
+    choice = _choice(request, language)
     with translation.override(language):
         try:
             services.subscribe(choice, ip=request.META.get("REMOTE_ADDR") or "0.0.0.0")

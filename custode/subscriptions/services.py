@@ -62,7 +62,7 @@ class Request:
 
 def public_components() -> list[Asset]:
     """What the public page shows and one may subscribe to: the provider's assets marked public."""
-    return list(Asset.objects.filter(customer=None, public=True).order_by("name", "key"))
+    return list(Asset.objects.public().order_by("name", "key"))
 
 
 def subscribe(request: Request, *, ip: str, now: dt.datetime | None = None) -> Subscriber:
@@ -71,9 +71,10 @@ def subscribe(request: Request, *, ip: str, now: dt.datetime | None = None) -> S
     channel, address, email = _checked(request)
     components = _components(request.components)
     language = request.language if request.language in LANGUAGES else Provider.get().language
+    digest = _digest(address)
     with transaction.atomic():
-        _limit(_digest(address), ip, now)
-        signup = Signup.objects.create(at=now, address=_digest(address), ip=ip)
+        _limit(digest, ip, now)
+        signup = Signup.objects.create(at=now, address=digest, ip=ip)
         subscriber, _ = Subscriber.objects.get_or_create(
             channel=channel, address=address, defaults={"email": email, "language": language})
         if not subscriber.active:
@@ -104,7 +105,7 @@ def confirmation(value: str) -> tuple[Subscriber, list[Asset], str]:
     subscriber = Subscriber.objects.filter(pk=data.get("s")).first()
     if subscriber is None or not subscriber.token.startswith(str(data.get("t"))):
         raise BadLink(gettext("This subscription no longer exists. Please sign up again."))
-    components = list(Asset.objects.filter(pk__in=data.get("c") or [], customer=None, public=True))
+    components = list(Asset.objects.public().filter(pk__in=data.get("c") or []))
     return subscriber, components, data.get("l") if data.get("l") in LANGUAGES else subscriber.language
 
 
@@ -178,7 +179,7 @@ def _public_host(host: str, port: int | None) -> bool:
 
 def _components(keys: Iterable[str]) -> list[Asset]:
     keys = list(dict.fromkeys(k for k in keys if k))
-    found = {a.key: a for a in Asset.objects.filter(key__in=keys, customer=None, public=True)}
+    found = {a.key: a for a in Asset.objects.public().filter(key__in=keys)}
     unknown = [k for k in keys if k not in found]
     if unknown:
         raise Invalid("components", gettext("There is no component “%(key)s” on this page.") % {"key": unknown[0]})
@@ -192,8 +193,8 @@ def _digest(address: str) -> str:
 def _limit(address: str, ip: str, now: dt.datetime) -> None:
     for what, most, seconds in LIMITS:
         since = now - dt.timedelta(seconds=seconds)
-        rows = Signup.objects.filter(at__gt=since, **{what: address if what == "address" else ip})
-        if rows.count() >= most:
-            oldest = rows.order_by("at").values_list("at", flat=True)[rows.count() - most]
-            raise RateLimited(max(1, int((oldest - since).total_seconds()) + 1))
+        times = list(Signup.objects.filter(at__gt=since, **{what: address if what == "address" else ip})
+                     .order_by("-at").values_list("at", flat=True)[:most])
+        if len(times) == most:  # the oldest of the last MOST sign-ups must age out of the window first
+            raise RateLimited(max(1, int((times[-1] - since).total_seconds()) + 1))
     Signup.objects.filter(at__lt=now - dt.timedelta(seconds=max(s for _, _, s in LIMITS))).delete()
