@@ -155,8 +155,9 @@ def _above(asset_id: int, needs: dict[int, list[int]]) -> list[int]:
     return order
 
 
-MonitorRow = namedtuple("MonitorRow", ["id", "key", "type", "interval", "retries", "timeout", "paused", "spec",
-                                       "asset_id", "state", "updated_at", "last_ping_at", "last_ping_kind"])
+MonitorRow = namedtuple("MonitorRow", ["id", "key", "type", "interval", "retries", "timeout", "paused", "impact",
+                                       "tell_customer", "spec", "asset_id", "state", "created_at", "updated_at",
+                                       "last_ping_at", "last_ping_kind"])
 
 
 def load_monitors(since: dt.datetime | None = None) -> list[MonitorRow]:

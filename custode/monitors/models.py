@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from custode.monitors.specs import MONITOR_TYPES
@@ -17,6 +18,15 @@ class State(models.TextChoices):
     PAUSED = "paused", _("Paused")
     MAINTENANCE = "maintenance", _("Maintenance")
     UNKNOWN = "unknown", _("Unknown")
+    ERROR = "error", _("Cannot check")
+
+
+class Impact(models.TextChoices):
+    """What a monitor's failure means for its asset (README, "What a failure means")."""
+
+    OUTAGE = "outage", _("Outage: the asset is unreachable, and so is what depends on it")
+    DEGRADED = "degraded", _("Degraded: the asset works, worse")
+    JOB = "job", _("Job: a task on the asset failed; the asset still serves")
 
 
 class Monitor(models.Model):
@@ -29,6 +39,10 @@ class Monitor(models.Model):
     retries = models.PositiveSmallIntegerField(default=1)
     timeout = models.FloatField(default=10.0, help_text=_("seconds"))
     paused = models.BooleanField(default=False)
+    impact = models.CharField(max_length=8, choices=Impact.choices, default=Impact.OUTAGE)
+    tell_customer = models.BooleanField(
+        default=False, help_text=_("a job or degraded failure is told to the owning customer too, not only to staff")
+    )
     spec = models.JSONField(default=dict, blank=True)
     push_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
@@ -39,6 +53,8 @@ class Monitor(models.Model):
     last_reason = models.CharField(max_length=500, blank=True)
     last_ping_at = models.DateTimeField(blank=True, null=True)
     last_ping_kind = models.CharField(max_length=8, blank=True)
+    last_ping_body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -29,6 +29,8 @@ def monitor_save(*, asset: str, spec: Any) -> Change:
         retries=spec.retries,
         timeout=spec.timeout,
         paused=spec.paused,
+        impact=spec.impact,
+        tell_customer=spec.tell_customer,
         spec=spec.model_dump(mode="json", exclude=set(COMMON_FIELDS), exclude_defaults=True),
     )
     return save_fields(monitor, values, kind="monitor", key=spec.id)
@@ -43,6 +45,8 @@ def monitor_spec_of(monitor: Monitor) -> Any:
             "retries": monitor.retries,
             "timeout": durations.format(monitor.timeout),
             "paused": monitor.paused,
+            "impact": monitor.impact,
+            "tell_customer": monitor.tell_customer,
             **monitor.spec,
         }
     )

@@ -13,7 +13,8 @@ from pydantic import Field, TypeAdapter, field_validator
 
 from custode.lib.types import Duration, EnvName, Host, HttpUrl, Key, ShortDuration, Spec
 
-COMMON_FIELDS = ("id", "type", "interval", "retries", "timeout", "paused")
+COMMON_FIELDS = ("id", "type", "interval", "retries", "timeout", "paused", "impact", "tell_customer")
+Impact = Literal["outage", "degraded", "job"]
 _STATUS_RANGE = re.compile(r"^([1-5])xx$|^([1-5]\d\d)-([1-5]\d\d)$")
 
 
@@ -23,6 +24,8 @@ class MonitorBase(Spec):
     retries: int = Field(default=1, ge=0, le=10)
     timeout: ShortDuration = 10.0
     paused: bool = False
+    impact: Impact = "outage"
+    tell_customer: bool = False
 
 
 class HttpExpect(Spec):
@@ -144,6 +147,7 @@ class SmtpSpec(MonitorBase):
 class PushSpec(MonitorBase):
     type: Literal["push"]
     grace: Duration = 60
+    impact: Impact = "job"
 
 
 MONITOR_CLASSES = (HttpSpec, TlsSpec, TcpSpec, PingSpec, DnsSpec, MysqlSpec, PostgresSpec, RedisSpec, SmtpSpec, PushSpec)
