@@ -126,7 +126,7 @@ class Engine:
         rt = MonitorRuntime(id=row.id, key=spec.id, type=same(row.type), interval=row.interval, retries=row.retries,
                             timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
                             updated_at=row.updated_at, last_ping_at=row.last_ping_at,
-                            last_ping_kind=same(row.last_ping_kind),
+                            last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
                             check=None if row.type == "push" else check_for(row.type))
         if old is not None:
             rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
@@ -220,9 +220,8 @@ class Engine:
 
     async def _execute(self, rt: MonitorRuntime) -> Result | None:
         if rt.type == "push":
-            grace = rt.spec.grace
             return push.evaluate(last_ping_at=rt.last_ping_at, last_kind=rt.last_ping_kind, interval=rt.interval,
-                                 grace=grace, now=utcnow())
+                                 grace=rt.spec.grace, now=utcnow(), created_at=rt.created_at)
         try:
             return await rt.check(rt.spec)
         except asyncio.CancelledError:

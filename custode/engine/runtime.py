@@ -39,6 +39,7 @@ class MonitorRuntime:
     running: bool = False
     last_ping_at: Any = None
     last_ping_kind: str = ""
+    created_at: Any = None  # a push monitor never pinged is DOWN interval + grace after this
     check: Any = None
 
     def offset(self) -> float:

@@ -26,3 +26,14 @@ def format(seconds: float) -> str:
         if whole and whole % size == 0:
             return f"{whole // size}{unit}"
     return f"{whole}s"
+
+
+def approx(seconds: float) -> str:
+    """An elapsed time to read, not to parse back: the nearest whole of the largest unit that fits twice:
+    42 -> '42s', 425 -> '7m', 7200 -> '2h', 3 * 86400 + 5 -> '3d'."""
+    whole = max(0, round(seconds))
+    for unit in ("d", "h", "m"):
+        size = int(UNITS[unit])
+        if whole >= 2 * size:
+            return f"{round(whole / size)}{unit}"
+    return f"{whole}s"

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def push_monitor(**fields) -> Monitor:
-    return factories.monitor(type="push", interval=1, spec={"grace": "1s"}, **fields)
+    fields.setdefault("spec", {"grace": "1s"})
+    return factories.monitor(type="push", interval=1, **fields)
 
 
 def ping(monitor: Monitor, ago: float = 0.0, kind: str = "success") -> None:
@@ -27,12 +28,54 @@ def state(monitor: Monitor) -> str:
     return Monitor.objects.get(pk=monitor.pk).state
 
 
-def test_a_monitor_never_pinged_stays_unknown():
-    monitor = push_monitor()
+def test_a_monitor_never_pinged_is_down_interval_plus_grace_after_it_was_created():
+    monitor = push_monitor(retries=0, created_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=7))
+    with running_engine():
+        wait_for(lambda: state(monitor) == "down")
+    change = StateChange.objects.get()
+    assert (change.from_state, change.to_state) == ("unknown", "down")
+    assert change.reason == "never pinged since it was created 7m ago; expected every 1s + 1s grace"
+
+
+def test_a_monitor_just_created_and_never_pinged_waits_for_its_first_ping():
+    monitor = push_monitor(spec={"grace": "30s"})
     with running_engine() as engine:
-        wait_for(lambda: engine.stats.lags)
+        wait_for(lambda: len(engine.stats.lags) >= 2)
     assert state(monitor) == "unknown"
     assert not StateChange.objects.exists()
+
+
+def test_a_start_with_no_finish_within_grace_is_down_saying_so():
+    monitor = push_monitor(retries=0)
+    ping(monitor, ago=5, kind="success")
+    ping(monitor, kind="start")
+    with running_engine():
+        wait_for(lambda: state(monitor) == "down", timeout=8)
+    assert StateChange.objects.get().reason.startswith("started ")
+    assert StateChange.objects.get().reason.endswith("ago, never finished (grace 1s)")
+
+
+def test_a_start_then_a_success_is_up():
+    monitor = push_monitor(spec={"grace": "5s"})
+    ping(monitor, kind="start")
+    with running_engine():
+        ping(monitor, kind="success")
+        wait_for(lambda: state(monitor) == "up")
+    assert list(StateChange.objects.values_list("to_state", flat=True)) == ["up"]
+
+
+def test_a_start_keeps_a_failed_job_down_until_it_finishes():
+    monitor = push_monitor(retries=0, spec={"grace": "30s"})
+    ping(monitor, kind="fail:3")
+    with running_engine() as engine:
+        wait_for(lambda: state(monitor) == "down")
+        ping(monitor, kind="start")
+        evaluated = len(engine.stats.lags)
+        wait_for(lambda: len(engine.stats.lags) >= evaluated + 2)
+        assert state(monitor) == "down"
+        ping(monitor, kind="success")
+        wait_for(lambda: state(monitor) == "up")
+    assert StateChange.objects.first().reason == "the job exited with code 3"
 
 
 def test_a_recent_ping_is_up_and_silence_then_turns_it_down():
