@@ -58,16 +58,21 @@ class StateChange(models.Model):
 
 
 class Ping(models.Model):
-    """A heartbeat received at /ping/<uuid>[/start|/fail]."""
+    """A heartbeat received at /ping/<uuid>[/start|/fail|/log|/<exit code>].
+
+    A ``log`` ping only keeps its body: it says nothing of the job's health and moves no state.
+    """
 
     class Kind(models.TextChoices):
         SUCCESS = "success"
         START = "start"
         FAIL = "fail"
+        LOG = "log"
 
     monitor = models.ForeignKey("monitors.Monitor", on_delete=models.CASCADE, related_name="+", db_index=False)
     at = models.DateTimeField()
     kind = models.CharField(max_length=8, choices=Kind.choices)
+    exit_code = models.PositiveSmallIntegerField(blank=True, null=True, help_text="from /ping/<uuid>/<exit code>")
     remote = models.CharField(max_length=64, blank=True)
     body = models.TextField(blank=True)
 

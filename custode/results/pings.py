@@ -1,4 +1,9 @@
-"""Heartbeat ingest: /ping/<uuid>, /ping/<uuid>/start, /ping/<uuid>/fail and /ping/<uuid>/<exit code>.
+"""Heartbeat ingest: /ping/<uuid>, /ping/<uuid>/start, /ping/<uuid>/fail, /ping/<uuid>/<exit code> and
+/ping/<uuid>/log, the forms healthchecks.io's scripts already use.
+
+Every ping is a ``Ping`` row with its body. The monitor keeps what the engine judges without a query:
+the last start, success or failure in ``last_ping_at``/``last_ping_kind`` (``fail:<code>`` for a nonzero
+exit code), and the last success, failure or log body in ``last_ping_body``. A ``/log`` ping moves no state.
 
 This path is served before Django (see ``custode.asgi``) because every monitored job calls it and
 it must stay cheap: a request is parsed by hand, queued, and answered once the batch it joined
@@ -20,11 +25,15 @@ from custode.monitors.models import Monitor
 from custode.results.models import Ping
 
 MAX_BODY = 10_000
-_KINDS = {"": "success", "start": "start", "fail": "fail"}
+_KINDS = {"": "success", "start": "start", "fail": "fail", "log": "log"}
+_EXIT_CODES = {str(code): code for code in range(256)}
+_BODY_KINDS = frozenset({"success", "fail", "log"})  # whose body is the job's output, kept on the monitor
+NOT_A_PING_URL = (b"not a ping URL: use /ping/<uuid>, or /ping/<uuid>/start, /fail, /log "
+                  b"or /<exit code> (0-255)\n")
 
 
-def parse_path(path: str) -> tuple[uuid.UUID, str] | None:
-    """(token, kind) for a ping path, None when the path is not a ping URL."""
+def parse_path(path: str) -> tuple[uuid.UUID, str, int | None] | None:
+    """(token, kind, exit code or None) for a ping path, None when the path is not a ping URL."""
     parts = path.removeprefix("/ping/").rstrip("/").split("/")
     if len(parts) > 2:
         return None
@@ -33,10 +42,22 @@ def parse_path(path: str) -> tuple[uuid.UUID, str] | None:
     except ValueError:
         return None
     suffix = parts[1] if len(parts) == 2 else ""
-    if suffix.isdigit():
-        return token, "success" if int(suffix) == 0 else "fail"
+    code = _EXIT_CODES.get(suffix)
+    if code is not None:
+        return token, "success" if code == 0 else "fail", code
     kind = _KINDS.get(suffix)
-    return (token, kind) if kind else None
+    return (token, kind, None) if kind else None
+
+
+def _latest(rows: list[tuple]) -> tuple[dict[int, str], dict[int, str]]:
+    """From a batch's rows in arrival order: each monitor's last state-moving kind, and its last output."""
+    kinds, bodies = {}, {}
+    for monitor_id, _, kind, code, _, body in rows:
+        if kind != "log":
+            kinds[monitor_id] = f"fail:{code}" if kind == "fail" and code else kind
+        if kind in _BODY_KINDS:
+            bodies[monitor_id] = body
+    return kinds, bodies
 
 
 class PingRecorder:
@@ -49,18 +70,18 @@ class PingRecorder:
 
     def __init__(self, window: float = 0.0):
         self.window = window
-        self.pending: list[tuple[uuid.UUID, str, str, str, asyncio.Future]] = []
+        self.pending: list[tuple[uuid.UUID, str, int | None, str, str, asyncio.Future]] = []
         self.known: dict[uuid.UUID, int] = {}
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-pings")
         self.flushing: asyncio.Task | None = None
         self.received = 0
         self.stored = 0
 
-    async def record(self, token: uuid.UUID, kind: str, remote: str, body: str) -> bool:
+    async def record(self, token: uuid.UUID, kind: str, remote: str, body: str, exit_code: int | None = None) -> bool:
         """Store one ping; False when no push monitor has this token."""
         self.received += 1
         future = asyncio.get_running_loop().create_future()
-        self.pending.append((token, kind, remote, body, future))
+        self.pending.append((token, kind, exit_code, remote, body, future))
         if self.flushing is None or self.flushing.done():
             self.flushing = asyncio.create_task(self._flush())
         return await future
@@ -83,17 +104,26 @@ class PingRecorder:
         close_old_connections()
         self._learn({token for token, *_ in batch} - self.known.keys())
         now = connection.ops.adapt_datetimefield_value(dt.datetime.now(dt.timezone.utc))
-        rows = [(self.known[t], now, kind, remote, body) for t, kind, remote, body, _ in batch if t in self.known]
-        latest = {row[0]: row[2] for row in rows}
+        rows = [(self.known[t], now, kind, code, remote, body) for t, kind, code, remote, body, _ in batch
+                if t in self.known]
+        kinds, bodies = _latest(rows)
+        monitors = Monitor._meta.db_table
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {Ping._meta.db_table} (monitor_id, at, kind, remote, body) VALUES (%s, %s, %s, %s, %s)",
+                f"INSERT INTO {Ping._meta.db_table} (monitor_id, at, kind, exit_code, remote, body) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
                 rows,
             )
-            cursor.executemany(
-                f"UPDATE {Monitor._meta.db_table} SET last_ping_at = %s, last_ping_kind = %s WHERE id = %s",
-                [(now, kind, monitor_id) for monitor_id, kind in latest.items()],
-            )
+            for sql, params in (
+                (f"UPDATE {monitors} SET last_ping_at = %s, last_ping_kind = %s, last_ping_body = %s WHERE id = %s",
+                 [(now, kind, bodies[m], m) for m, kind in kinds.items() if m in bodies]),
+                (f"UPDATE {monitors} SET last_ping_at = %s, last_ping_kind = %s WHERE id = %s",
+                 [(now, kind, m) for m, kind in kinds.items() if m not in bodies]),
+                (f"UPDATE {monitors} SET last_ping_body = %s WHERE id = %s",
+                 [(body, m) for m, body in bodies.items() if m not in kinds]),
+            ):
+                if params:
+                    cursor.executemany(sql, params)
         return {t for t, *_ in batch if t in self.known}
 
     def close(self) -> None:
@@ -130,10 +160,11 @@ class PingApp:
             return await self.django_app(scope, receive, send)
         parsed = parse_path(scope["path"])
         if parsed is None:
-            return await answer(send, 404, b"not a ping URL: use /ping/<uuid>, /ping/<uuid>/start or /ping/<uuid>/fail\n")
+            return await answer(send, 404, NOT_A_PING_URL)
         if scope["method"] not in ("GET", "POST", "HEAD"):
             return await answer(send, 405, b"use GET or POST\n")
         body = (await _body(receive)).decode("utf-8", errors="replace")
         remote = (scope.get("client") or ("",))[0] or ""
-        found = await self.recorder.record(parsed[0], parsed[1], remote, body)
+        token, kind, exit_code = parsed
+        found = await self.recorder.record(token, kind, remote, body, exit_code)
         await answer(send, 200, b"OK\n") if found else await answer(send, 404, b"no monitor has this ping URL\n")

@@ -49,7 +49,42 @@ def test_exit_code_suffix_reports_success_or_failure(base_url):
     monitor = push_monitor()
     httpx.get(f"{base_url}/ping/{monitor.push_token}/0")
     httpx.get(f"{base_url}/ping/{monitor.push_token}/2")
-    assert list(Ping.objects.order_by("id").values_list("kind", flat=True)) == ["success", "fail"]
+    assert list(Ping.objects.order_by("id").values_list("kind", "exit_code")) == [("success", 0), ("fail", 2)]
+    monitor.refresh_from_db()
+    assert monitor.last_ping_kind == "fail:2"
+
+
+def test_log_keeps_the_body_and_moves_no_state(base_url):
+    monitor = push_monitor()
+    httpx.post(f"{base_url}/ping/{monitor.push_token}", content=b"backup done: 12 GB")
+    monitor.refresh_from_db()
+    at, kind = monitor.last_ping_at, monitor.last_ping_kind
+    response = httpx.post(f"{base_url}/ping/{monitor.push_token}/log", content=b"disk 91% full")
+    assert (response.status_code, response.text) == (200, "OK\n")
+    monitor.refresh_from_db()
+    assert (monitor.last_ping_at, monitor.last_ping_kind) == (at, kind)
+    assert monitor.last_ping_body == "disk 91% full"
+    assert list(Ping.objects.order_by("id").values_list("kind", "body")) == [
+        ("success", "backup done: 12 GB"), ("log", "disk 91% full")]
+
+
+def test_the_last_success_fail_or_log_body_is_kept_on_the_monitor_and_a_start_keeps_it(base_url):
+    monitor = push_monitor()
+    httpx.post(f"{base_url}/ping/{monitor.push_token}/fail", content="rsync: connection reset\nexit 12")
+    monitor.refresh_from_db()
+    assert monitor.last_ping_body == "rsync: connection reset\nexit 12"
+    httpx.post(f"{base_url}/ping/{monitor.push_token}/start", content=b"starting again")
+    monitor.refresh_from_db()
+    assert (monitor.last_ping_kind, monitor.last_ping_body) == ("start", "rsync: connection reset\nexit 12")
+    httpx.post(f"{base_url}/ping/{monitor.push_token}/0", content=b"ok")
+    monitor.refresh_from_db()
+    assert (monitor.last_ping_kind, monitor.last_ping_body) == ("success", "ok")
+
+
+def test_a_log_to_an_unknown_token_is_404(base_url):
+    response = httpx.post(f"{base_url}/ping/6f1c2a3e-0000-4000-8000-000000000000/log", content=b"x")
+    assert (response.status_code, response.text) == (404, "no monitor has this ping URL\n")
+    assert not Ping.objects.exists()
 
 
 def test_unknown_token_is_404_and_stores_nothing(base_url):
@@ -64,11 +99,14 @@ def test_token_of_a_monitor_that_is_not_push_is_404(base_url):
 
 
 @pytest.mark.parametrize("path", ["/ping/not-a-uuid", "/ping/6f1c2a3e-0000-4000-8000-000000000000/explode",
+                                  "/ping/6f1c2a3e-0000-4000-8000-000000000000/nonsense",
+                                  "/ping/6f1c2a3e-0000-4000-8000-000000000000/256",
                                   "/ping/6f1c2a3e-0000-4000-8000-000000000000/a/b"])
 def test_malformed_ping_url_is_404_with_the_right_form(base_url, path):
     response = httpx.get(base_url + path)
     assert response.status_code == 404
     assert "/ping/<uuid>" in response.text
+    assert "/log" in response.text and "/<exit code> (0-255)" in response.text
 
 
 def test_other_methods_are_405(base_url):
@@ -80,6 +118,8 @@ def test_large_body_is_cut_not_refused(base_url):
     monitor = push_monitor()
     assert httpx.post(f"{base_url}/ping/{monitor.push_token}", content=b"x" * 50_000).status_code == 200
     assert len(Ping.objects.get().body) == 10_000
+    monitor.refresh_from_db()
+    assert len(monitor.last_ping_body) == 10_000
 
 
 def test_paths_outside_ping_reach_django(base_url):
@@ -91,3 +131,17 @@ def test_parse_path_reads_the_suffixes():
     assert parse_path(f"/ping/{token}")[1] == "success"
     assert parse_path(f"/ping/{token}/start/")[1] == "start"
     assert parse_path(f"/ping/{token}/1")[1] == "fail"
+    assert parse_path(f"/ping/{token}/log")[1:] == ("log", None)
+    assert parse_path(f"/ping/{token}/255")[1:] == ("fail", 255)
+    assert parse_path(f"/ping/{token}/0")[1:] == ("success", 0)
+    assert parse_path(f"/ping/{token}/256") is None
+
+
+def test_a_batch_keeps_each_monitors_last_state_kind_and_last_output_apart():
+    from custode.results.pings import _latest
+
+    rows = [(1, None, "success", None, "", "done"), (1, None, "log", None, "", "later note"),
+            (2, None, "fail", 3, "", "boom"), (2, None, "start", None, "", "again"), (3, None, "log", None, "", "hi")]
+    kinds, bodies = _latest(rows)
+    assert kinds == {1: "success", 2: "start"}
+    assert bodies == {1: "later note", 2: "boom", 3: "hi"}
