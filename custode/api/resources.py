@@ -90,6 +90,7 @@ def _monitor_state(monitor: Monitor) -> dict:
         "last_reason": monitor.last_reason,
     }
     if monitor.type == "push":
+        state["last_ping_body"] = monitor.last_ping_body  # the job's last output: read-only
         state["ping_url"] = f"{settings.BASE_URL}/ping/{monitor.push_token}"
     return state
 
