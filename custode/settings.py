@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # its own Swagger UI files for /api/v1/docs, instead of a CDN
     "custode.directory",
     "custode.assets",
     "custode.monitors",

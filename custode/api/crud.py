@@ -28,13 +28,13 @@ def _get(resource: Resource, key: Any):
     return obj
 
 
-def _write(resource: Resource, body: Any, obj: Any) -> dict:
+def _write(request: HttpRequest, resource: Resource, body: Any, obj: Any) -> dict:
     with transaction.atomic():
         resource.save(body, obj)
         key = obj.pk if resource.lookup == "pk" and obj is not None else resource.key_of(body)
         if key is None:  # a new contact: found by its natural key
             key = resource.queryset().filter(customer__key=body.customer, name=body.name).values_list("pk", flat=True)[0]
-        return resource.out(_get(resource, key))
+        return resource.out(_get(resource, key), request)
 
 
 def router_for(resource: Resource) -> Router:
@@ -54,7 +54,7 @@ def router_for(resource: Resource) -> Router:
             rows = rows.distinct()
         items = rows[page.offset : page.offset + page.limit]
         return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
-                "items": [resource.out(obj) for obj in items]}
+                "items": [resource.out(obj, request) for obj in items]}
 
     @router.post("", operation_id=f"{resource.name}_create", summary=f"Create a {resource.kind}", response={201: dict})
     def create(request: HttpRequest, payload: Payload):
@@ -62,24 +62,24 @@ def router_for(resource: Resource) -> Router:
             resource.queryset().filter(key=resource.key_of(payload)).exists())
         if exists:
             raise AlreadyExists(f"{resource.kind} {resource.key_of(payload) or payload.name!r} already exists")
-        return Status(201, _write(resource, payload, None))
+        return Status(201, _write(request, resource, payload, None))
 
     @router.get("/{key}", operation_id=f"{resource.name}_read", summary=f"Read a {resource.kind}")
     def read(request: HttpRequest, key: key_type):
-        return resource.out(_get(resource, key))
+        return resource.out(_get(resource, key), request)
 
     @router.put("/{key}", operation_id=f"{resource.name}_replace", summary=f"Replace a {resource.kind}")
     def replace(request: HttpRequest, key: key_type, payload: Payload):
         obj = _get(resource, key)
         _same_key(resource, obj, payload)
-        return _write(resource, payload, obj)
+        return _write(request, resource, payload, obj)
 
     @router.patch("/{key}", operation_id=f"{resource.name}_patch", summary=f"Change some fields of a {resource.kind}")
     def patch(request: HttpRequest, key: key_type, payload: Dict[str, Any] = Body(...)):
         obj = _get(resource, key)
         body = adapter.validate_python({**resource.body_dict(obj), **payload})
         _same_key(resource, obj, body)
-        return _write(resource, body, obj)
+        return _write(request, resource, body, obj)
 
     @router.delete("/{key}", operation_id=f"{resource.name}_delete", summary=f"Delete a {resource.kind}", response={204: None})
     def delete(request: HttpRequest, key: key_type):

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Union
 
-from django.conf import settings
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from pydantic import Field, TypeAdapter, create_model
 
 from custode.assets.models import Asset
@@ -31,6 +31,7 @@ from custode.directory.services import (
 )
 from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec
 from custode.lib.changes import Change
+from custode.lib.links import ping_url, status_url
 from custode.lib.types import Key
 from custode.maintenance.models import MaintenanceWindow
 from custode.maintenance.services import maintenance_delete, maintenance_save, maintenance_spec
@@ -49,7 +50,7 @@ class Resource:
     body_of: Callable[[Any], Any]
     save: Callable[[Any, Any], Change]
     delete: Callable[[Any], Change]
-    extra: Callable[[Any], dict] = lambda obj: {}
+    extra: Callable[[Any, HttpRequest], dict] = lambda obj, request: {}  # what the API shows beyond the body
     filters: dict[str, str] = field(default_factory=dict)
     lookup: str = "key"
     exists: Callable[[Any], bool] | None = None
@@ -60,8 +61,8 @@ class Resource:
     def body_dict(self, obj: Model) -> dict:
         return self.body_of(obj).model_dump(mode="json")
 
-    def out(self, obj: Model) -> dict:
-        return {**self.body_dict(obj), **self.extra(obj)}
+    def out(self, obj: Model, request: HttpRequest) -> dict:
+        return {**self.body_dict(obj), **self.extra(obj, request)}
 
 
 class ContactIn(ContactSpec):
@@ -80,7 +81,7 @@ MonitorIn = Annotated[Union[MONITOR_INPUTS], Field(discriminator="type")]  # typ
 _monitor_in: TypeAdapter[Any] = TypeAdapter(MonitorIn)
 
 
-def _monitor_state(monitor: Monitor) -> dict:
+def _monitor_state(monitor: Monitor, request: HttpRequest) -> dict:
     state = {
         "customer": monitor.asset.customer.key if monitor.asset.customer else None,
         "state": monitor.state,
@@ -91,9 +92,21 @@ def _monitor_state(monitor: Monitor) -> dict:
     }
     if monitor.type == "push":
         state["last_ping_body"] = monitor.last_ping_body  # the job's last output: read-only
-        state["ping_url"] = f"{settings.BASE_URL}/ping/{monitor.push_token}"
+        state["ping_url"] = ping_url(monitor, request)
     return state
 
+
+CUSTOMERS = Resource(
+    name="customers",
+    kind="customer",
+    body=CustomerFields,
+    queryset=lambda: Customer.objects.select_related("plan").order_by("name", "key"),
+    body_of=customer_spec,
+    save=lambda body, obj: customer_save(spec=body),
+    delete=lambda obj: customer_delete(key=obj.key),
+    extra=lambda obj, request: {"status_url": status_url(obj, request)},
+    filters={"plan": "plan__key", "language": "language", "q": "name__icontains"},
+)
 
 RESOURCES = [
     Resource(
@@ -105,16 +118,7 @@ RESOURCES = [
         save=lambda body, obj: plan_save(spec=body),
         delete=lambda obj: plan_delete(key=obj.key),
     ),
-    Resource(
-        name="customers",
-        kind="customer",
-        body=CustomerFields,
-        queryset=lambda: Customer.objects.select_related("plan").order_by("name", "key"),
-        body_of=customer_spec,
-        save=lambda body, obj: customer_save(spec=body),
-        delete=lambda obj: customer_delete(key=obj.key),
-        filters={"plan": "plan__key", "language": "language", "q": "name__icontains"},
-    ),
+    CUSTOMERS,
     Resource(
         name="contacts",
         kind="contact",
@@ -125,7 +129,7 @@ RESOURCES = [
             customer=body.customer, spec=ContactSpec(**body.model_dump(exclude={"customer"})), contact=obj
         ),
         delete=lambda obj: contact_delete(contact=obj),
-        extra=lambda obj: {"id": obj.pk},
+        extra=lambda obj, request: {"id": obj.pk},
         filters={"customer": "customer__key"},
         lookup="pk",
         exists=lambda body: Contact.objects.filter(customer__key=body.customer, name=body.name).exists(),

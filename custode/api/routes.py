@@ -1,8 +1,9 @@
-"""API v1 at /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs."""
+"""API v1 at /api/v1/, OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs (Swagger UI from Custode's own
+static files, never a CDN: the docs work offline)."""
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
-from custode.api import errors, incidents, subscribers
+from custode.api import customers, errors, incidents, subscribers
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.resources import RESOURCES
@@ -16,10 +17,12 @@ api = NinjaAPI(
     "Authenticate with `Authorization: Bearer <token>` (`custode token create USERNAME [--write]`).",
     auth=TokenAuth(),
     urls_namespace="api",
+    docs=Swagger(settings={"validatorUrl": None}),  # no badge fetched from validator.swagger.io
 )
 errors.install(api)
 for resource in RESOURCES:
     api.add_router(f"/{resource.name}", router_for(resource))
+api.add_router("/customers", customers.customers)
 api.add_router("/incidents", incidents.incidents)
 api.add_router("/messages", incidents.messages)
 api.add_router("/subscribers", subscribers.subscribers)

@@ -39,6 +39,7 @@ from custode.assets.models import Asset
 from custode.directory.models import Customer, Provider, StaffProfile
 from custode.incidents import templating, wording
 from custode.incidents.models import AffectedCustomer, Incident, Update
+from custode.lib.links import status_url
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Monitor
 from custode.notify.models import Channel
@@ -192,10 +193,6 @@ def when(moment: dt.datetime, tz, language: str) -> dict:
 
 def span(start: dt.datetime, end: dt.datetime | None, language: str) -> str:
     return wording.duration((end - start).total_seconds(), language) if end else ""
-
-
-def status_url(customer: Customer) -> str:
-    return f"{settings.BASE_URL}/status/c/{customer.status_token}/"
 
 
 def incident_url(incident_id) -> str:

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
 
+from custode.lib.links import absolute
 from custode.lib.types import LANGUAGES
 from custode.status import documents, labels, selectors
 from custode.status.caching import cached_response
@@ -111,11 +112,6 @@ def _answer(request: HttpRequest, audience: Audience, fmt: str, build) -> HttpRe
     return cached_response(request, identity, render, private=audience.customer is not None)
 
 
-def _absolute(request: HttpRequest, path: str) -> str:
-    """PATH as a full URL: on CUSTODE_BASE_URL when set, else on the host the request named."""
-    return f"{settings.BASE_URL}{path}" if settings.BASE_URL else request.build_absolute_uri(path)
-
-
 @functools.cache
 def css() -> str:
     """The page's small stylesheet, inlined: one request per visitor, also when everyone comes at once."""
@@ -131,15 +127,15 @@ def _html(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]
 
 
 def _json(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]:
-    doc = documents.page_json(page, url=_absolute(request, _urls(page.audience)["page"]))
+    doc = documents.page_json(page, url=absolute(_urls(page.audience)["page"], request))
     return json.dumps(doc, ensure_ascii=False, indent=1).encode(), "application/json"
 
 
 def _feed(request: HttpRequest, page: selectors.StatusPage) -> tuple[bytes, str]:
     urls = _urls(page.audience)
     incidents = page.active + list(page.past.object_list)
-    body = documents.page_feed(page, incidents, url=_absolute(request, urls["page"]),
-                               feed_url=_absolute(request, urls["feed"]))
+    body = documents.page_feed(page, incidents, url=absolute(urls["page"], request),
+                               feed_url=absolute(urls["feed"], request))
     return body, "application/atom+xml; charset=utf-8"
 
 

@@ -42,7 +42,8 @@ def test_created_customer_shows_up_in_export(write_client):
     factories.plan("basic")
     response = write_client.post("/customers", json={"id": "acme", "name": "Acme S.p.A.", "plan": "basic", "language": "it"})
     assert response.status_code == 201, response.text
-    assert response.json() == {"id": "acme", "name": "Acme S.p.A.", "plan": "basic", "language": "it"}
+    assert response.json() == {"id": "acme", "name": "Acme S.p.A.", "plan": "basic", "language": "it",
+                               "status_url": response.json()["status_url"]}
     assert "- id: acme\n  name: Acme S.p.A.\n  plan: basic\n  language: it" in export_yaml()
 
 
