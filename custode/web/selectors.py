@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
 
 from custode.directory.models import Customer, StaffProfile
 from custode.incidents.models import AffectedCustomer, Incident
@@ -20,13 +21,19 @@ def _monitors(*, customer: str | None) -> QuerySet[Monitor]:
     return monitors.filter(asset__customer__key=customer) if customer else monitors
 
 
+OUTPUT_SHOWN = 2000  # characters of a job's last output the dashboard shows (a ping keeps up to 10,000)
+
+
 def monitor_rows(*, customer: str | None = None, state: str | None = None) -> QuerySet[Monitor]:
     """Monitors with their asset and customer, in the order the dashboard groups them.
 
     Infrastructure (no customer) comes first; the ids after each name keep two customers
     or assets with the same name from interleaving, which would break the grouping.
+    ``last_output`` is the head of a push monitor's last ping body (one character more than
+    OUTPUT_SHOWN, so the page can tell it was cut), not the whole of it for every row.
     """
-    rows = _monitors(customer=customer).select_related("asset__customer")
+    rows = (_monitors(customer=customer).select_related("asset__customer").defer("last_ping_body")
+            .annotate(last_output=Substr("last_ping_body", 1, OUTPUT_SHOWN + 1)))
     if state:
         rows = rows.filter(state=state)
     return rows.order_by(

@@ -104,3 +104,14 @@ def test_the_stylesheet_is_served(staff_client):
     response = staff_client.get(href)
     assert response.status_code == 200
     assert b".badge" in b"".join(response.streaming_content)
+
+
+def test_a_push_monitor_shows_the_jobs_last_output_escaped_and_cut(staff_client, world):
+    nas = world.nas_ping.asset
+    factories.monitor("bianchi-backup", asset=nas, type="push", spec={"grace": "1h"}, state="down",
+                      last_reason="the job exited with code 3", last_ping_body="rsync: <b>disk full</b>\n" + "x" * 5000)
+    html = staff_client.get(reverse("dashboard")).content.decode()
+    output = re.search(r'<details class="output"><summary>Last output</summary><pre>(.*?)</pre>', html, re.S).group(1)
+    assert output.startswith("rsync: &lt;b&gt;disk full&lt;/b&gt;\nxxx")
+    assert output.endswith("x…") and len(output) < 2100
+    assert html.count('<details class="output">') == 1  # monitors with no output show none
