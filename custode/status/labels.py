@@ -20,6 +20,7 @@ OVERALL = {
     "degraded": _("Some services are degraded"),
     "partial_outage": _("Partial outage"),
     "major_outage": _("Major outage"),
+    "unknown": _("No data"),
 }
 
 COMPONENT = {
@@ -32,12 +33,25 @@ COMPONENT = {
 }
 
 
+# A group's heading (``selectors.Group.heading``).
+GROUP = {
+    "up": _("Operational"),
+    "attention": _("Needs attention"),
+    "unknown": _("No data"),
+    "partly_unknown": _("Some without data"),
+}
+
+
 def overall_state(state: str) -> str:
     return str(OVERALL[state])
 
 
 def component_state(state: str) -> str:
     return str(COMPONENT.get(state, COMPONENT["unknown"]))
+
+
+def group_heading(heading: str) -> str:
+    return str(GROUP[heading])
 
 
 def incident_status(status: str) -> str:

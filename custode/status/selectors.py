@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from custode.assets import health
 from custode.assets.kinds import AssetKind
 from custode.assets.models import Asset
 from custode.directory.models import Customer, Provider
@@ -29,9 +30,6 @@ from custode.results.models import Rollup
 
 DAYS = 90
 PAST_PER_PAGE = 10
-
-# Worst first: a component is in the worst state of its monitors.
-_SEVERITY = [State.DOWN, State.DEGRADED, State.MAINTENANCE, State.UNKNOWN, State.UP]
 
 
 @dataclass(frozen=True)
@@ -70,9 +68,22 @@ class Group:
     components: list[Component]
 
     @property
+    def state(self) -> str:
+        """Its components' states read together (``health.combined_state``)."""
+        return health.combined_state(c.state for c in self.components)
+
+    @property
     def operational(self) -> bool:
-        """Nothing down, degraded or in maintenance (a component without data yet is not a problem)."""
-        return all(c.state in (State.UP, State.UNKNOWN) for c in self.components)
+        """Every component up: nothing down, degraded, in maintenance, in an incident or without data."""
+        return self.state == State.UP
+
+    @property
+    def heading(self) -> str:
+        """What the group's heading says: up, attention, unknown (no component has data) or partly_unknown."""
+        state = self.state
+        if state != State.UNKNOWN:
+            return "up" if state == State.UP else "attention"
+        return "partly_unknown" if any(c.state == State.UP for c in self.components) else "unknown"
 
 
 @dataclass(frozen=True)
@@ -164,8 +175,9 @@ def status_page(audience: Audience, *, language: str, page: int = 1, now: dt.dat
     days = day_range(now, tz)
     start = dt.datetime.combine(days[0], dt.time(), tzinfo=tz)
     recent = _with_shown_assets(list(incidents.filter(Q(resolved_at=None) | Q(resolved_at__gte=start))), audience)
+    in_incident = {a for i in recent if i.is_open for a in i.shown_asset_ids}
     bars = uptime_by_day(audience.asset_ids, days, tz)
-    components = _components(audience, in_maintenance, recent, days, bars, now)
+    components = _components(audience, in_maintenance, in_incident, recent, days, bars, now)
     active = [_incident_view(i, audience, language) for i in recent if i.is_open]
     past = Paginator(incidents.filter(status=Status.RESOLVED), PAST_PER_PAGE).page(page)
     past.object_list = [_incident_view(i, audience, language)
@@ -196,7 +208,9 @@ def plan_promise(audience: Audience, components: list[Component], bars: dict, da
 
 
 def overall_state(states: list[str], active: list[IncidentView]) -> str:
-    """operational, maintenance, degraded, partial_outage or major_outage."""
+    """operational, maintenance, degraded, partial_outage, major_outage, or unknown when no component has
+    data. Read from the components' STATES (``health.component_state``), so it never says an outage while
+    every component says operational."""
     down = states.count(State.DOWN)
     if down and (down * 2 > len(states) or any(i.incident.severity == "critical" for i in active)):
         return "major_outage"
@@ -206,33 +220,30 @@ def overall_state(states: list[str], active: list[IncidentView]) -> str:
         return "degraded"
     if State.MAINTENANCE in states:
         return "maintenance"
+    if states and State.UP not in states:  # every component without data
+        return "unknown"
     return "operational"
 
 
-def _components(audience: Audience, in_maintenance: set[int], incidents: list[Incident],
+def _components(audience: Audience, in_maintenance: set[int], in_incident: set[int], incidents: list[Incident],
                 days: list[dt.date], bars: dict, now: dt.datetime) -> list[Component]:
     assets = Asset.objects.filter(pk__in=audience.asset_ids).select_related("customer").order_by("name", "key")
-    states: dict[int, list[str]] = defaultdict(list)
-    for asset_id, state in Monitor.objects.filter(asset__in=audience.asset_ids, paused=False).values_list(
-        "asset_id", "state"
+    monitors: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for asset_id, state, impact in Monitor.objects.filter(asset__in=audience.asset_ids, paused=False).values_list(
+        "asset_id", "state", "impact"
     ):
-        states[asset_id].append(state)
+        monitors[asset_id].append((state, impact))
     tz = wording.zone(audience.provider.timezone)
     touched = _incident_days(incidents, tz, days, now)
     components = []
     for asset in assets:
-        state = State.MAINTENANCE if asset.pk in in_maintenance else _worst(states.get(asset.pk, []))
+        state = health.component_state(monitors.get(asset.pk, ()), in_maintenance=asset.pk in in_maintenance,
+                                       in_incident=asset.pk in in_incident)
         component = Component(asset, state)
         component.days = [_day(d, bars.get((asset.pk, d)), touched.get((asset.pk, d), 0)) for d in days]
         component.uptime = _percent(_total(bars, asset.pk, days))
         components.append(component)
     return components
-
-
-def _worst(states: list[str]) -> str:
-    if not states:
-        return State.UNKNOWN
-    return min(states, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else len(_SEVERITY))
 
 
 def day_range(now: dt.datetime, tz) -> list[dt.date]:

@@ -25,6 +25,11 @@ def state_word(state):
 
 
 @register.filter
+def group_word(heading):
+    return labels.group_heading(heading)
+
+
+@register.filter
 def overall_word(state):
     return labels.overall_state(state)
 

@@ -89,3 +89,24 @@ def world(db, settings):
     return SimpleNamespace(provider=provider, anna=anna, server=server, router=router, backup=backup,
                            bianchi=bianchi, mirador=mirador, site_a=site_a, site_b=site_b, nas_b=nas_b,
                            monitors=monitors, shared=shared, own_b=own_b, past=past, window=window)
+
+
+@pytest.fixture
+def acme(db):
+    """A Spanish-speaking customer whose site needs their database, which runs on the provider's shared
+    database host; the host is down and its critical incident covers Acme's site and database, which joined it
+    through the host while their own checks (the MONITORS returned) still answer."""
+    factories.provider()
+    customer = factories.customer("acme", name="Acme", language="es")
+    host = factories.asset("db-host", kind="server", name="db-host.retesicura.example")
+    database = factories.asset("acme-db", customer=customer, kind="database", name="Base de datos Acme")
+    site = factories.asset("acme-site", customer=customer, name="www.acme.example")
+    site.depends_on.add(database)
+    database.depends_on.add(host)
+    factories.monitor("db-host-ping", asset=host, type="ping", state="down", state_since=NOW)
+    monitors = [factories.monitor("acme-http", asset=site, state="up"),
+                factories.monitor("acme-db-tcp", asset=database, type="tcp", spec={"host": "db", "port": 5432},
+                                  state="up")]
+    incident(host, site, database, customers=[customer], opened_at=NOW - dt.timedelta(minutes=10),
+             severity="critical")
+    return customer, monitors

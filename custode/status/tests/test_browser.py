@@ -83,6 +83,22 @@ def test_a_browser_shows_the_incident_the_contact_block_and_the_bars(world, base
     assert (artifacts / "status-public.png").stat().st_size > 10_000
 
 
+def test_a_component_in_an_active_incident_is_never_shown_operational(acme, base_url, browser, artifacts):
+    customer, _ = acme
+    page = _open(browser, f"{base_url}/status/c/{customer.status_token}/",
+                 artifacts / "status-private-incident-es.png", "es-ES")
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_role("heading", name="db-host.retesicura.example no accesible").is_visible()
+    assert page.get_by_role("status").get_by_text("Interrupción grave").is_visible()
+    services = page.locator("section[aria-labelledby=components-heading]")
+    assert "Operativo" not in services.inner_text()
+    for key in ("acme-site", "acme-db"):
+        state = page.locator(f"#component-{key} .component-head .state")
+        assert state.is_visible() and state.inner_text() == "Degradado"
+    headings = services.locator("details.group > summary .state")
+    assert headings.all_inner_texts() == ["Con incidencias"] * 3
+
+
 def test_a_browser_subscribes_from_the_public_page_and_confirms_with_the_button(world, base_url, browser, artifacts):
     import re
 
