@@ -161,6 +161,20 @@ def _reason(incident: Incident) -> str:
     return ""
 
 
+JOB_OUTPUT_SHOWN = 500  # characters of a job's last output quoted in the staff alert: its end, where it says why
+
+
+def job_outputs(incident: Incident) -> list[dict]:
+    """staff_opened's ``jobs`` (``_job_output.txt``): each heartbeat (push monitor) of the incident, by key, with
+    the end of the last output its job sent: {monitor, asset, lines, cut (the start was left out), shown}."""
+    jobs = []
+    for monitor in incident.monitors.filter(type="push").select_related("asset").order_by("key"):
+        output = monitor.last_ping_body.strip()
+        jobs.append({"monitor": monitor.key, "asset": monitor.asset.name, "shown": JOB_OUTPUT_SHOWN,
+                     "lines": output[-JOB_OUTPUT_SHOWN:].splitlines(), "cut": len(output) > JOB_OUTPUT_SHOWN})
+    return jobs
+
+
 def update_of(update: Update, provider: Provider, language: str) -> dict:
     tz = wording.zone(provider.timezone)
     author = update.author_name or (update.author.name if update.author else "")

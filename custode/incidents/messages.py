@@ -41,7 +41,8 @@ def incident_opened(incident: Incident, *, customers: Iterable | None = None) ->
     CUSTOMERS may hold Customer or AffectedCustomer rows or customer ids; an empty list tells staff only.
     """
     provider = Provider.get()
-    out = _to_staff(incident, provider, "opened", "staff_opened", "incident.opened")
+    jobs = contexts.job_outputs(incident)
+    out = _to_staff(incident, provider, "opened", "staff_opened", "incident.opened", lambda language: {"jobs": jobs})
     theirs = affected_assets(incident)
     for row in _affected(incident, customers):
         out += _to_customer(incident, row, theirs.get(row.customer_id, []), provider, "opened", "customer_opened",
