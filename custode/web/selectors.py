@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Substr
 
+from custode.assets.models import Asset
 from custode.directory.models import Customer, StaffProfile
 from custode.incidents.models import AffectedCustomer, Incident
 from custode.incidents.models import Status as IncidentStatus
-from custode.lib.changes import Invalid
+from custode.lib.changes import Invalid, NotFound
 from custode.monitors.models import Monitor, State
 
 
@@ -85,3 +86,25 @@ def staff_by_username(username: str) -> StaffProfile:
         raise Invalid("owner", f"unknown staff member {username!r}; "
                                f"known: {', '.join(p.user.username for p in staff_choices())}")
     return profile
+
+
+# Customers: the list, and one customer's page with everything a technician looks for.
+
+def customer_rows() -> QuerySet[Customer]:
+    """Customers by name with their plan, and how many assets and monitors they have, and how many fail."""
+    failing = Q(assets__monitors__state__in=[State.DOWN, State.DEGRADED])
+    return Customer.objects.select_related("plan").annotate(
+        asset_count=Count("assets", distinct=True),
+        monitor_count=Count("assets__monitors", distinct=True),
+        failing_count=Count("assets__monitors", filter=failing, distinct=True),
+    ).order_by("name", "key")
+
+
+def customer_detail(key: str) -> Customer:
+    """The customer KEY with plan, contacts, and assets each with its monitors (``assets_shown``); NotFound if none."""
+    monitors = Prefetch("monitors", Monitor.objects.order_by("key"))
+    assets = Prefetch("assets", Asset.objects.prefetch_related(monitors).order_by("name", "pk"), to_attr="assets_shown")
+    customer = Customer.objects.select_related("plan").prefetch_related("contacts", assets).filter(key=key).first()
+    if customer is None:
+        raise NotFound("customer", key)
+    return customer

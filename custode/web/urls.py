@@ -1,11 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from custode.web import incident_views, views
+from custode.web import customer_views, incident_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("settings/", views.preferences, name="settings"),
+    path("customers/", customer_views.customer_list, name="customers"),
+    path("customers/<str:key>/", customer_views.customer_page, name="customer"),
+    path("customers/<str:key>/status-link/", customer_views.customer_status_link, name="customer-status-link"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/<int:incident_id>/", incident_views.incident_page, name="incident"),
     path("incidents/<int:incident_id>/update/", incident_views.incident_update, name="incident-update"),

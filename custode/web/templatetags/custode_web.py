@@ -2,6 +2,7 @@ from django import template
 from django.utils import formats, timezone, translation
 
 from custode.incidents import contexts, wording
+from custode.lib import links
 
 register = template.Library()
 
@@ -46,3 +47,15 @@ def page_query(context, param: str, number: int) -> str:
     query = context["request"].GET.copy()
     query[param] = number
     return f"?{query.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def ping_url(context, monitor) -> str:
+    """Where a push monitor's job reports: on CUSTODE_BASE_URL, else on the host this page was asked on."""
+    return links.ping_url(monitor, context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
+def status_url(context, customer) -> str:
+    """The customer's private status page, as the API and the messages give it."""
+    return links.status_url(customer, context.get("request"))

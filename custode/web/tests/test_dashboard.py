@@ -13,7 +13,8 @@ def _keys(response) -> list[str]:
 
 
 def _groups(html: str) -> list[str]:
-    return [g.strip() for g in re.findall(r'<tr class="group-customer">\s*<th[^>]*>(.*?)</th>', html, re.S)]
+    groups = re.findall(r'<tr class="group-customer">\s*<th[^>]*>(.*?)</th>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", g).strip() for g in groups]
 
 
 def test_dashboard_shows_customers_assets_monitors_and_their_states(staff_client, world):

@@ -1,0 +1,42 @@
+"""Staff pages of customers: the list, and one customer's page with their private status link and ping URLs.
+
+"New link" posts to its own view, which calls the same service as the API and the admin and goes back to
+the customer's page; the old link stops working at once.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from custode.directory.services import customer_rotate_status_token
+from custode.lib.changes import NotFound
+from custode.web import selectors
+from custode.web.access import staff_required
+
+
+@staff_required
+def customer_list(request):
+    return render(request, "web/customers.html", {"customers": selectors.customer_rows()})
+
+
+@staff_required
+def customer_page(request, key: str):
+    context = {"customer": _customer(key), "rotated": "rotated" in request.GET}
+    return render(request, "web/customer.html", context)
+
+
+@staff_required
+@require_POST
+def customer_status_link(request, key: str):
+    customer_rotate_status_token(customer=_customer(key))
+    return redirect(reverse("customer", args=[key]) + "?rotated=1#status-link")
+
+
+def _customer(key: str):
+    try:
+        return selectors.customer_detail(key)
+    except NotFound:
+        raise Http404(f"customer {key!r} does not exist") from None
