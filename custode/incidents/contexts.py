@@ -3,7 +3,8 @@
 Templates are ``messages/<lang>/<name>.txt`` (``custode.incidents.templating``). They receive:
 
 - every template: ``provider`` {name, phone, email, url}, ``recipient`` {name}, ``signer`` {name, phone,
-  person} (person is False when the provider signs because nobody owns the incident), ``tz`` (zone name);
+  person} (person is False when the provider signs because nobody owns the incident), ``tz`` (the zone as
+  the reader calls it: "ora Italia", "Italy Time", "hora de Italia");
 - customer incident templates: ``customer`` {name}; ``services`` [{name, kind}], that customer's affected
   assets and only theirs; ``services_inline`` (the names joined in the reader's language), ``count``,
   ``sites_only``; ``cause``: what failed when it is not theirs to name ("server", "network", "database",
@@ -13,7 +14,8 @@ Templates are ``messages/<lang>/<name>.txt`` (``custode.incidents.templating``).
   ("30 minuti"); ``status_url``; ``update`` {text, author, time, status} in customer_update; ``summary``
   (what the resolver wrote) in customer_resolved;
 - staff templates: ``incident`` {id, title, status, root, root_key, root_kind, reason, monitors, customers,
-  customer_names (the first five), more_customers, owner, started}, ``url``, and where they apply
+  customer_names (the first five), more_customers, owner, started}, the title Custode wrote and the check's
+  reason in the reader's language, ``url``, and where they apply
   ``update``, ``duration``, ``silence``/``since``/``every`` (staff_reminder) or ``failed`` (staff_failed);
 - maintenance templates: ``window`` {title, start, end, same_day}, ``services``, ``services_inline``,
   ``count``, ``sites_only``, ``status_url``;
@@ -37,7 +39,8 @@ from django.utils.translation import gettext
 
 from custode.assets.models import Asset
 from custode.directory.models import Customer, Provider, StaffProfile
-from custode.incidents import templating, wording
+from custode.checks import reasons
+from custode.incidents import templating, titles, wording
 from custode.incidents.models import AffectedCustomer, Incident, Update
 from custode.lib.links import status_url
 from custode.maintenance.models import MaintenanceWindow
@@ -54,7 +57,7 @@ def common(provider: Provider, r: Recipient, signer: dict) -> dict:
         "provider": {"name": provider.name, "phone": provider.contact_phone, "email": provider.contact_email,
                      "url": provider.contact_url or ""},
         "recipient": {"name": r.name}, "signer": signer, "language": r.language,
-        "tz": wording.zone(provider.timezone).key,
+        "tz": wording.zone_name(wording.zone(provider.timezone), r.language),
     }
 
 
@@ -139,9 +142,10 @@ def staff_incident(incident: Incident, facts: dict, provider: Provider, language
     shown = wording.join(names, language) if len(names) <= 5 else ", ".join(names[:5])
     return {
         "incident": {
-            "id": incident.pk, "title": incident.title, "status": incident.status,
+            "id": incident.pk, "title": titles.say(incident.title, language), "status": incident.status,
             "root": root.name if root else "", "root_key": root.key if root else "",
-            "root_kind": wording.kind(root.kind, language) if root else "", "reason": facts["reason"],
+            "root_kind": wording.kind(root.kind, language) if root else "",
+            "reason": reasons.say(facts["reason"], language),
             "monitors": facts["monitors"], "customers": len(names), "customer_names": shown,
             "more_customers": max(len(names) - 5, 0),
             "owner": incident.owner.name if incident.owner else "",
@@ -228,7 +232,7 @@ def update_text(update: Update, language: str) -> str:
     """
     if update.template and (not update.message or update.message == stock_text(update.template, update.language)):
         return stock_text(update.template, language)
-    return update.message
+    return titles.say(update.message, language)
 
 
 def stock_text(template: str, language: str) -> str:

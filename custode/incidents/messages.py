@@ -187,7 +187,8 @@ def _to_staff(incident: Incident, provider: Provider, event: str, template: str,
         subject, body = templating.render(template, r.language, context)
         payload = _incident_payload(incident, webhook_event, subject, body, customer=None, assets=base["assets"],
                                     root=incident.root_asset.key if incident.root_asset else None,
-                                    title=incident.title, url=context["url"], update=update, language=r.language)
+                                    title=context["incident"]["title"], url=context["url"], update=update,
+                                    language=r.language)
         out.append(_outgoing(f"incident:{incident.pk}:{event}:{r.ident}:{r.channel}:{r.address}", r,
                              Audience.STAFF, subject, body, f"incident:{incident.pk}", None, payload))
     return out

@@ -2,7 +2,9 @@
 
 Messages are read in Italian, English or Spanish; each function takes the language and writes the
 phrase the way a native speaker would ("1 ora e 12 minuti", "1 hour 12 minutes", "1 hora y 12 minutos").
-Times are shown in the provider's timezone, always with the zone named.
+The words come from CLDR through Babel (month and weekday names, units, list patterns, time zone names).
+Times are shown in the provider's timezone, always with the zone named as a reader calls it ("ora Italia",
+"Italy Time", "hora de España (Madrid)"), never by its database key.
 """
 
 from __future__ import annotations
@@ -10,35 +12,30 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, get_timezone_gmt, get_timezone_location
+from babel.lists import format_list
+from babel.units import format_unit
 from django.utils import translation
 
 from custode.assets.kinds import AssetKind
 
-_UNITS = {
-    "it": (("giorno", "giorni"), ("ora", "ore"), ("minuto", "minuti")),
-    "en": (("day", "days"), ("hour", "hours"), ("minute", "minutes")),
-    "es": (("día", "días"), ("hora", "horas"), ("minuto", "minutos")),
-}
+# Babel locales: British English writes "4 December" and lists without the Oxford comma.
+_LOCALES = {"it": "it", "en": "en_GB", "es": "es"}
 _UNDER_A_MINUTE = {"it": "meno di un minuto", "en": "less than a minute", "es": "menos de un minuto"}
-_AND = {"it": "e", "en": "and", "es": "y"}
-_WEEKDAYS = {
-    "it": ("lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    "es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-}
-_MONTHS = {
-    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-           "ottobre", "novembre", "dicembre"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December"),
-    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
-           "noviembre", "diciembre"),
-}
+# CLDR's day format per language (the names are CLDR's): "giovedì 4 dicembre", "jueves 4 de diciembre".
+_DAY = {"it": "EEEE d MMMM", "en": "EEEE d MMMM", "es": "EEEE d 'de' MMMM"}
+# English durations read "1 hour 12 minutes"; Italian and Spanish join the units as a list ("1 ora e 12 minuti").
+_DURATION_STYLE = {"it": "standard", "en": "unit-narrow", "es": "standard"}
 
 
 def known(language: str | None) -> str:
     """LANGUAGE when Custode writes in it, else English."""
-    return language if language in _UNITS else "en"
+    return language if language in _LOCALES else "en"
+
+
+def locale(language: str | None) -> str:
+    """The Babel locale Custode writes LANGUAGE in."""
+    return _LOCALES[known(language)]
 
 
 def duration(seconds: float, language: str) -> str:
@@ -48,11 +45,9 @@ def duration(seconds: float, language: str) -> str:
     if minutes < 1:
         return _UNDER_A_MINUTE[language]
     days, rest = divmod(minutes, 1440)
-    amounts = (days, *divmod(rest, 60))
-    parts = [f"{n} {names[n != 1]}" for n, names in zip(amounts, _UNITS[language]) if n]
-    if language == "en":
-        return " ".join(parts)
-    return join(parts, language)
+    amounts = zip((days, *divmod(rest, 60)), ("duration-day", "duration-hour", "duration-minute"))
+    parts = [format_unit(n, unit, length="long", locale=locale(language)) for n, unit in amounts if n]
+    return format_list(parts, style=_DURATION_STYLE[language], locale=locale(language))
 
 
 def join(items: list[str], language: str) -> str:
@@ -60,11 +55,12 @@ def join(items: list[str], language: str) -> str:
     items = [str(i) for i in items]
     if len(items) < 2:
         return "".join(items)
-    word = _AND[known(language)]
-    last = items[-1].lower()
-    if word == "y" and (last.startswith("i") or last.startswith("hi")) and not last.startswith(("hia", "hie")):
-        word = "e"
-    return f"{', '.join(items[:-1])} {word} {items[-1]}"
+    text = format_list(items, locale=locale(language))
+    last = items[-1]
+    sound = last.lower()
+    if known(language) == "es" and sound.startswith(("i", "hi")) and not sound.startswith(("hia", "hie")):
+        text = text.removesuffix(f" y {last}") + f" e {last}"
+    return text
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -74,6 +70,19 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def zone_name(tz: ZoneInfo, language: str) -> str:
+    """The zone as a reader of LANGUAGE calls it, the same in summer and winter: 'ora Italia', 'Italy Time',
+    'hora de Italia'; 'UTC' for UTC, the offset ('GMT+03:00') for a zone with no place."""
+    key = tz.key
+    if key in ("UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "UCT", "Universal", "Zulu", "GMT",
+               "Etc/GMT", "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "Etc/Greenwich", "Greenwich"):
+        return "UTC"
+    if key.startswith("Etc/"):
+        return get_timezone_gmt(dt.datetime(2026, 1, 1, tzinfo=tz), locale=locale(language))
+    name = get_timezone_location(tz, locale=locale(language))
+    return name[:1].lower() + name[1:] if known(language) == "it" else name
+
+
 def clock(moment: dt.datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M")
 
@@ -81,11 +90,7 @@ def clock(moment: dt.datetime, tz: ZoneInfo) -> str:
 def day(moment: dt.datetime, tz: ZoneInfo, language: str) -> str:
     """'giovedì 4 dicembre', 'Thursday 4 December', 'jueves 4 de diciembre'."""
     language = known(language)
-    local = moment.astimezone(tz)
-    weekday, month = _WEEKDAYS[language][local.weekday()], _MONTHS[language][local.month - 1]
-    if language == "es":
-        return f"{weekday} {local.day} de {month}"
-    return f"{weekday} {local.day} {month}"
+    return format_date(moment.astimezone(tz).date(), _DAY[language], locale=locale(language))
 
 
 def same_day(a: dt.datetime, b: dt.datetime, tz: ZoneInfo) -> bool:

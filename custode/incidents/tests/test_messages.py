@@ -21,7 +21,8 @@ from custode.testing import factories
 
 OPENED = dt.datetime(2026, 12, 2, 9, 42, tzinfo=dt.UTC)          # 10:42 in Rome
 RESOLVED = OPENED + dt.timedelta(hours=1, minutes=12)
-GREETING = {"it": "Gentile", "en": "Dear", "es": "Estimado cliente"}
+GREETING = {"it": "Gentile Maria Bianchi,", "en": "Dear John Smith,", "es": "Hola, Lucía Ortega:"}
+ZONE = {"it": "(ora Italia)", "en": "(Italy Time)", "es": "(hora de Italia)"}
 
 
 @pytest.fixture
@@ -124,7 +125,7 @@ def test_each_customer_is_told_in_their_language_about_their_services_only(world
                    "https://retesicura.example/contatti"):
         assert detail in message.body
     assert f"/status/c/{world.people[language].customer.status_token}/" in message.body
-    assert "(Europe/Rome)" in message.body and "10:42" in message.body
+    assert ZONE[language] in message.body and "10:42" in message.body
     assert "!" not in message.body
     assert message.topic == f"incident:{world.incident.pk}"
 
@@ -166,11 +167,12 @@ def test_staff_get_one_short_alert_per_target_with_cause_reason_and_link(world, 
     italian = next(m for m in staff if m.recipient_name == "Domenico Ferri")
     assert italian.language == "it"
     assert italian.subject == f"[#{world.incident.pk}] Guasto: VPS 01 – 1 monitor, 3 clienti"
-    assert "connection refused" in italian.body
+    assert "Motivo: connessione rifiutata" in italian.body
     assert "Acme Ltd, Hotel Mirador e Studio Legale Bianchi" in italian.body
     assert f"https://custode.example/incidents/{world.incident.pk}/" in italian.body
     english = next(m for m in staff if m.recipient_name == "Giulia Sala" and m.channel == "email")
     assert english.subject.startswith(f"[#{world.incident.pk}] Down: VPS 01")
+    assert "Reason: connection refused" in english.body
     assert len(english.body.splitlines()) <= 8
 
 
@@ -279,10 +281,10 @@ def test_each_customer_is_told_their_own_duration(world):
     AffectedCustomer.objects.filter(customer=later.customer).update(started_at=OPENED + dt.timedelta(minutes=30))
     out = messages.incident_resolved(world.incident)
     body = {lang: for_customer(out, p.customer)[0].body for lang, p in world.people.items()}
-    assert "durato 1 ora e 12 minuti, dalle 10:42 alle 11:54 (Europe/Rome)" in body["it"]
-    assert "lasted 1 hour 12 minutes, from 10:42 to 11:54 (Europe/Rome)" in body["en"]
+    assert "durato 1 ora e 12 minuti, dalle 10:42 alle 11:54 (ora Italia)" in body["it"]
+    assert "lasted 1 hour 12 minutes, from 10:42 to 11:54 (Italy Time)" in body["en"]
 
-    assert "ha durado 42 minutos, de las 11:12 a las 11:54 (Europe/Rome)" in body["es"]
+    assert "ha durado 42 minutos, de las 11:12 a las 11:54 (hora de Italia)" in body["es"]
 
 
 def test_the_resolver_words_reach_customers_with_the_closing_message(world):
@@ -386,13 +388,13 @@ def test_maintenance_is_told_to_each_affected_customer_in_their_language(world, 
         assert_clean(message)
         assert_only_their_own(message, world, language)
         assert ("Aggiornamento del server" if language == "it" else "Server upgrade") in message.subject
-        assert "(Europe/Rome)" in message.body or phase == "end"
+        assert ZONE[language] in message.body or phase == "end"
         assert message.key.startswith(f"maintenance:{window.pk}:{phase}:{start.isoformat()}:contact:")
     if phase == "announce":
         body = {m.language: m.body for m in out}
-        assert "giovedì 3 dicembre, dalle 22:00 alle 23:30 (Europe/Rome)" in body["it"]
-        assert "Thursday 3 December, from 22:00 to 23:30 (Europe/Rome)" in body["en"]
-        assert "jueves 3 de diciembre, de las 22:00 a las 23:30 (Europe/Rome)" in body["es"]
+        assert "giovedì 3 dicembre, dalle 22:00 alle 23:30 (ora Italia)" in body["it"]
+        assert "Thursday 3 December, from 22:00 to 23:30 (Italy Time)" in body["en"]
+        assert "jueves 3 de diciembre, de las 22:00 a las 23:30 (hora de Italia)" in body["es"]
 
 
 def test_maintenance_of_a_window_never_announced_tells_nobody(world):
@@ -474,6 +476,6 @@ def test_every_message_renders_cleanly_in_every_shape(world):
         assert_clean(m)
         assert "None" not in m.body and "SECRET" not in m.body and "\n\n\n" not in m.body
     italian = for_customer(closing, world.people["it"].customer)[0].body
-    assert "da mercoledì 2 dicembre alle 10:42 a giovedì 3 dicembre alle 01:42 (Europe/Rome)" in italian
+    assert "da mercoledì 2 dicembre alle 10:42 a giovedì 3 dicembre alle 01:42 (ora Italia)" in italian
     assert "15 ore" in italian and "ci chiami pure al +39 0521 000000" in italian
     assert "Noche" in next(m.subject for m in out if m.topic.startswith("maint"))

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ON_CALL = "domenico@retesicura.example"
 ADDRESSES = contact_addresses()
 EVERYONE = {**ADDRESSES, ON_CALL: None}
-GREETING = {"it": "Gentile ", "en": "Dear ", "es": "Estimado "}
+GREETING = {"it": "Gentile ", "en": "Dear ", "es": "Hola, "}
 
 
 def wait_for(condition, timeout: float, what: str):

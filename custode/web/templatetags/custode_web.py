@@ -1,6 +1,7 @@
 from django import template
 from django.utils import formats, timezone, translation
 
+from custode.checks import reasons
 from custode.incidents import contexts, wording
 from custode.lib import links
 
@@ -33,6 +34,12 @@ def incident_duration(incident) -> str:
     """How long the incident lasted, or has lasted so far, in the reader's language."""
     end = incident.resolved_at or timezone.now()
     return wording.duration((end - incident.opened_at).total_seconds(), translation.get_language())
+
+
+@register.filter
+def reason(text: str) -> str:
+    """A check's reason in the reader's language ("connessione rifiutata")."""
+    return reasons.say(text, translation.get_language())
 
 
 @register.filter
