@@ -72,11 +72,18 @@ def zone(page: StatusPage) -> ZoneInfo:
     return wording.zone(page.audience.provider.timezone)
 
 
+def zone_name(tz: ZoneInfo) -> str:
+    """TZ as a reader of the active language calls it ('ora Italia', 'Italy Time', 'hora de Italia')."""
+    return wording.zone_name(tz, wording.known(translation.get_language()))
+
+
 def moment(value: dt.datetime, tz: ZoneInfo) -> str:
-    """'giovedì 4 dicembre 2026, 10:00 CET' in the active language, in the provider's zone, zone named."""
+    """'giovedì 4 dicembre 2026, 10:00 (ora Italia)' in the active language, in the provider's zone, the zone
+    named as readers call it."""
     language = wording.known(translation.get_language())
     local = value.astimezone(tz)
-    return f"{_with_year(wording.day(local, tz, language), local.year, language)}, {local:%H:%M} {local.tzname()}"
+    when = _with_year(wording.day(local, tz, language), local.year, language)
+    return f"{when}, {local:%H:%M} ({zone_name(tz)})"
 
 
 def _with_year(day: str, year: int, language: str) -> str:

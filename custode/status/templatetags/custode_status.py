@@ -20,6 +20,12 @@ def local_time(value, tz):
 
 
 @register.filter
+def zone_name(tz):
+    """The provider's zone as a reader of the active language calls it: 'ora Italia', 'Italy Time'."""
+    return labels.zone_name(tz)
+
+
+@register.filter
 def state_word(state):
     return labels.component_state(state)
 

@@ -22,18 +22,18 @@ def test_public_page_shows_public_components_the_active_incident_and_the_contact
     assert "We have found the cause" in html
     assert "+39 0521 000000" in html and "assistenza@retesicura.example" in html
     assert 'href="https://retesicura.example/contatti"' in html
-    assert "Times are shown in the Europe/Rome time zone." in html
-    assert re.search(r"<time datetime=\"[^\"]+\">[A-Z][a-z]+day \d+ [A-Z][a-z]+ \d{4}, \d\d:\d\d CET</time>", html)
+    assert "Times are shown in Italy Time." in html and "Europe/Rome" not in html
+    assert re.search(r"<time datetime=\"[^\"]+\">[A-Z][a-z]+day \d+ [A-Z][a-z]+ \d{4}, \d\d:\d\d \(Italy Time\)</time>", html)
     assert "Partial outage" in html and "Scheduled maintenance" in html and "Router in panne" in html
 
 
 @pytest.mark.parametrize("language, words", [
     ("it", ["Disservizio parziale", "srv-1.retesicura.example non raggiungibile", "Causa individuata",
-            "Manutenzioni programmate", "Per parlare con Rete Sicura", "fuso orario Europe/Rome", "Incidenti passati"]),
+            "Manutenzioni programmate", "Per parlare con Rete Sicura", "Gli orari sono espressi in ora Italia.", "Incidenti passati"]),
     ("en", ["Partial outage", "srv-1.retesicura.example unreachable", "Identified", "Scheduled maintenance",
-            "Talk to Rete Sicura", "Europe/Rome time zone", "Past incidents"]),
+            "Talk to Rete Sicura", "Times are shown in Italy Time.", "Past incidents"]),
     ("es", ["Interrupción parcial", "srv-1.retesicura.example no accesible", "Causa identificada",
-            "Mantenimientos programados", "Para hablar con Rete Sicura", "zona horaria Europe/Rome",
+            "Mantenimientos programados", "Para hablar con Rete Sicura", "Las horas corresponden a la hora de Italia.",
             "Incidencias anteriores"]),
 ])
 def test_public_page_speaks_the_browsers_language(client, world, language, words):
