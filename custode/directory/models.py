@@ -63,9 +63,17 @@ class Plan(models.Model):
     monthly_hours = models.FloatField(blank=True, null=True)
     includes = models.JSONField(default=list, blank=True)
     uptime_target = models.FloatField(blank=True, null=True)  # promised uptime in percent (99.9); None: no promise
+    name = models.JSONField(blank=True, null=True)  # what customers read: "Platinum" or {"it": ..., "en": ...}
 
     def __str__(self) -> str:
         return self.key
+
+    def shown_name(self, language: str | None) -> str:
+        """The name a customer reading LANGUAGE sees: theirs, else the English one, else any, else the key."""
+        if isinstance(self.name, str) and self.name:
+            return self.name
+        names = self.name if isinstance(self.name, dict) else {}
+        return names.get(language) or names.get("en") or next((n for n in names.values() if n), self.key)
 
 
 def _status_token() -> str:

@@ -98,6 +98,7 @@ def plan_spec(plan: Plan) -> PlanSpec:
     return PlanSpec.model_validate(
         {
             "id": plan.key,
+            "name": plan.name,
             "support_hours": plan.support_hours,
             "holidays": plan.holidays,
             "first_response": {k: f"{v}s" for k, v in plan.first_response.items()},

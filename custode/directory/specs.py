@@ -16,7 +16,7 @@ from pydantic import EmailStr, Field, field_validator
 
 from custode.assets.kinds import AssetKind
 from custode.lib.notify_targets import NotifyTarget
-from custode.lib.types import Duration, Key, Language, Spec
+from custode.lib.types import LANGUAGES, Duration, Key, Language, Spec
 
 Service = Literal[
     "monitoring",
@@ -81,6 +81,8 @@ class StaffSpec(Spec):
 
 class PlanSpec(Spec):
     id: Key
+    name: str | dict[str, str] | None = Field(
+        default=None, description='what customers read, one name or one per language: "Platinum" or {it: ..., en: ...}')
     support_hours: str = "24/7"
     holidays: str | None = None
     first_response: dict[str, Duration] = {}
@@ -98,6 +100,20 @@ class PlanSpec(Spec):
         if number is None or not 0 < number <= 100:
             raise ValueError('must be a percentage above 0 and at most 100, like 99.9 or "99.9%"')
         return number
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: object) -> object:
+        if isinstance(value, dict):
+            unknown = sorted(str(k) for k in value if k not in LANGUAGES)
+            if unknown:
+                raise ValueError(f"unknown language {unknown[0]!r}; use one of {', '.join(LANGUAGES)}")
+            if not value:
+                raise ValueError("give a name, or one per language: it, en, es")
+        names = [value] if isinstance(value, str) else list(value.values()) if isinstance(value, dict) else []
+        if any(isinstance(n, str) and not 1 <= len(n.strip()) <= 100 for n in names):
+            raise ValueError("a plan's name has 1 to 100 characters")
+        return value
 
     @field_validator("support_hours")
     @classmethod

@@ -40,7 +40,8 @@ def page_json(page: StatusPage, *, url: str) -> dict:
 def _plan(plan: PlanPromise | None) -> dict | None:
     if plan is None:
         return None
-    return {"key": plan.key, "uptime_target": plan.uptime_target, "uptime_90d": plan.uptime, "met": plan.met}
+    return {"key": plan.key, "name": plan.name, "uptime_target": plan.uptime_target, "uptime_90d": plan.uptime,
+            "met": plan.met}
 
 
 def _component(component: Component, group: str) -> dict:

@@ -115,6 +115,7 @@ class PlanPromise:
     """A customer's plan and how the page's days measure up to the uptime it promises."""
 
     key: str
+    name: str  # in the page's language; the key when the plan has no name
     support_hours: str
     uptime_target: float | None  # percent, None when the plan promises none
     uptime: float | None  # percent over the page's days of the customer's own assets, None without checks
@@ -190,12 +191,14 @@ def status_page(audience: Audience, *, language: str, page: int = 1, now: dt.dat
         active=active,
         maintenance=windows,
         past=past,
-        plan=plan_promise(audience, components, bars, days),
+        plan=plan_promise(audience, components, bars, days, language),
     )
 
 
-def plan_promise(audience: Audience, components: list[Component], bars: dict, days: list[dt.date]) -> PlanPromise | None:
-    """The customer's plan with the uptime of their own assets (not the provider's) over DAYS, from BARS."""
+def plan_promise(audience: Audience, components: list[Component], bars: dict, days: list[dt.date],
+                 language: str) -> PlanPromise | None:
+    """The customer's plan, named in LANGUAGE, with the uptime of their own assets (not the provider's) over
+    DAYS, from BARS."""
     customer = audience.customer
     plan = customer.plan if customer is not None else None
     if plan is None:
@@ -204,7 +207,7 @@ def plan_promise(audience: Audience, components: list[Component], bars: dict, da
     up, total = sum(c[0] for c in cells), sum(c[1] for c in cells)
     target = plan.uptime_target
     met = None if target is None or not total else up * 100 >= target * total
-    return PlanPromise(plan.key, plan.support_hours, target, _percent((up, total)), met)
+    return PlanPromise(plan.key, plan.shown_name(language), plan.support_hours, target, _percent((up, total)), met)
 
 
 def overall_state(states: list[str], active: list[IncidentView]) -> str:

@@ -77,8 +77,8 @@ def test_the_measured_uptime_counts_only_the_customers_own_assets_within_the_pag
 def test_the_private_json_carries_the_plan_its_promise_and_whether_it_was_kept(client, world):
     _promise(world)
     _measured(world, down_checks=3)
-    assert _json(client, world.bianchi)["plan"] == {"key": "platinum", "uptime_target": 99.9, "uptime_90d": 99.97,
-                                                    "met": True}
+    assert _json(client, world.bianchi)["plan"] == {
+        "key": "platinum", "name": "platinum", "uptime_target": 99.9, "uptime_90d": 99.97, "met": True}
     world.bianchi.plan.uptime_target = 99.99
     world.bianchi.plan.save()
     from django.core.cache import cache
@@ -91,8 +91,8 @@ def test_a_promise_without_measurements_says_so_and_is_neither_kept_nor_broken(c
     _promise(world, target=99.5)
     assert "Your plan promises 99.5% uptime; your services have no measurements over the last 90 days yet." in (
         _page(client, world, "en"))
-    assert _json(client, world.bianchi)["plan"] == {"key": "platinum", "uptime_target": 99.5, "uptime_90d": None,
-                                                    "met": None}
+    assert _json(client, world.bianchi)["plan"] == {
+        "key": "platinum", "name": "platinum", "uptime_target": 99.5, "uptime_90d": None, "met": None}
 
 
 def test_a_plan_without_an_uptime_target_makes_no_promise(client, world):
@@ -101,8 +101,8 @@ def test_a_plan_without_an_uptime_target_makes_no_promise(client, world):
     _measured(world, down_checks=3)
     html = _page(client, world, "en")
     assert "Your plan: basic" in html and "promises" not in html and "tag-below" not in html
-    assert _json(client, world.bianchi)["plan"] == {"key": "basic", "uptime_target": None, "uptime_90d": 99.97,
-                                                    "met": None}
+    assert _json(client, world.bianchi)["plan"] == {
+        "key": "basic", "name": "basic", "uptime_target": None, "uptime_90d": 99.97, "met": None}
     assert _json(client, world.mirador)["plan"] is None  # no plan at all
     assert "Your plan" not in client.get(f"/status/c/{world.mirador.status_token}/?lang=en").content.decode()
 
