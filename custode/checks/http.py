@@ -27,7 +27,7 @@ async def check(spec: HttpSpec) -> Result:
     try:
         auth = (spec.basic_auth.user, secret(spec.basic_auth.password_env) or "") if spec.basic_auth else None
     except MissingSecret as e:
-        return Result.down(str(e))
+        return Result.error(str(e))
     try:
         async with within(spec.timeout):
             response = await httpclient.request(

@@ -38,7 +38,7 @@ async def check(spec: MysqlSpec) -> Result:
     try:
         password = secret(spec.password_env)
     except MissingSecret as e:
-        return Result.down(str(e))
+        return Result.error(str(e))
     connection = _connection(spec, password)
     try:
         async with asyncio.timeout(spec.timeout):

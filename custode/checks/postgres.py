@@ -44,7 +44,7 @@ async def check(spec: PostgresSpec) -> Result:
     try:
         password = secret(spec.password_env)
     except MissingSecret as e:
-        return Result.down(str(e))
+        return Result.error(str(e))
     deadline = asyncio.get_running_loop().time() + spec.timeout
     try:
         async with asyncio.timeout_at(deadline):

@@ -33,7 +33,7 @@ async def check(spec: RedisSpec) -> Result:
     try:
         password = secret(spec.password_env)
     except MissingSecret as e:
-        return Result.down(str(e))
+        return Result.error(str(e))
     client = _client(spec, password)
     try:
         async with asyncio.timeout(spec.timeout):

@@ -11,6 +11,7 @@ class Status(StrEnum):
     UP = "up"
     DOWN = "down"
     DEGRADED = "degraded"
+    ERROR = "error"  # Custode could not run the check (a missing secret): nothing is known of the target
 
 
 @dataclass(slots=True)
@@ -29,6 +30,10 @@ class Result:
     @classmethod
     def down(cls, reason: str, latency_ms: float | None = None, **details: Any) -> Result:
         return cls(Status.DOWN, latency_ms, reason, details)
+
+    @classmethod
+    def error(cls, reason: str) -> Result:
+        return cls(Status.ERROR, None, reason, {})
 
     @classmethod
     def degraded(cls, reason: str, latency_ms: float | None = None, **details: Any) -> Result:

@@ -32,7 +32,7 @@ from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
 from custode.engine.upstream import Upstream
 from custode.engine.stats import Stats
 from custode.lib import durations
-from custode.monitors.models import State
+from custode.monitors.models import Impact, State
 from custode.monitors.services import monitor_spec_of
 
 log = logging.getLogger("custode.engine")
@@ -125,7 +125,7 @@ class Engine:
         same = self.shared.same
         rt = MonitorRuntime(id=row.id, key=spec.id, type=same(row.type), interval=row.interval, retries=row.retries,
                             timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
-                            updated_at=row.updated_at, last_ping_at=row.last_ping_at,
+                            updated_at=row.updated_at, impact=same(row.impact), last_ping_at=row.last_ping_at,
                             last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
                             check=None if row.type == "push" else check_for(row.type))
         if old is not None:
@@ -229,15 +229,15 @@ class Engine:
                 raise
             asyncio.current_task().uncancel()  # cancelled by _overdue: the check overran its timeout
             return Result.down(f"timed out after {durations.format(rt.timeout)}")
-        except Exception as e:  # a check must never stop the engine; its failure is the monitor's reason
+        except Exception as e:  # a check must never stop the engine; a check that crashed found nothing out
             log.exception("check %s raised", rt.key)
-            return Result.down(reason_for(e))
+            return Result.error(f"the check could not run: {reason_for(e)}")
 
     def _judge(self, rt: MonitorRuntime, result: Result) -> bool:
         self.stats.checked()
         verdict = judge(rt, result)
         going_down = verdict.state == State.DOWN and rt.state != State.DOWN
-        if (verdict.retry or going_down) and self.upstream.holds(rt):
+        if (verdict.retry or going_down) and rt.impact == Impact.OUTAGE and self.upstream.holds(rt):
             verdict = Verdict(rt.state, True)  # what it depends on is being checked: its verdict comes first
         self.upstream.judged(rt, final=not verdict.retry)
         rt.failures = rt.failures + 1 if verdict.retry else 0

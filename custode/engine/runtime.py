@@ -32,6 +32,7 @@ class MonitorRuntime:
     asset_id: int
     state: str
     updated_at: Any
+    impact: str = "outage"
     failures: int = 0
     due: float = 0.0
     generation: int = 0
@@ -95,6 +96,8 @@ def judge(rt: MonitorRuntime, result: Result) -> Verdict:
         return Verdict(State.UP, False)
     if result.status is Status.DEGRADED:
         return Verdict(State.DEGRADED, False)
+    if result.status is Status.ERROR:
+        return Verdict(State.ERROR, False)
     if rt.state == State.DOWN:
         return Verdict(State.DOWN, False)
     if rt.failures < rt.retries:

@@ -17,7 +17,7 @@ from django.db.models import Count, Max
 
 from custode.assets.models import Asset
 from custode.maintenance.models import MaintenanceWindow
-from custode.monitors.models import Monitor
+from custode.monitors.models import Impact, Monitor
 from custode.results.models import CheckResult, Rollup, StateChange
 
 
@@ -90,14 +90,16 @@ def _latest_sql(vendor: str) -> str:
 
 
 def _rollup_sql(vendor: str) -> str:
-    """Add the batch's results to the hourly counters of each (monitor, hour), one upsert per pair."""
+    """Add the batch's results to the hourly counters of each (monitor, hour), one upsert per pair.
+
+    A check Custode could not run (``error``) says nothing of the target, so it counts neither way."""
     hour = ("date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'" if vendor == "postgresql"
             else "substr(at, 1, 13) || ':00:00'")
     return f"""INSERT INTO {ROLLUPS} (monitor_id, hour, count, up_count, latency_sum, latency_count,
                                      latency_min, latency_max)
                SELECT monitor_id, {hour}, COUNT(*), SUM(CASE WHEN status IN ('up', 'degraded') THEN 1 ELSE 0 END),
                       COALESCE(SUM(latency_ms), 0), COUNT(latency_ms), MIN(latency_ms), MAX(latency_ms)
-               FROM {_batch(vendor)} GROUP BY monitor_id, {hour}
+               FROM {_batch(vendor)} AND status <> 'error' GROUP BY monitor_id, {hour}
                ON CONFLICT (monitor_id, hour) DO UPDATE SET
                  count = {ROLLUPS}.count + excluded.count,
                  up_count = {ROLLUPS}.up_count + excluded.up_count,
@@ -125,7 +127,8 @@ def fingerprint() -> tuple:
 
 
 def upstream_monitors() -> dict[int, tuple[int, ...]]:
-    """For each asset that depends on others, directly or not: the active monitors of those others."""
+    """For each asset that depends on others, directly or not: the active monitors of those others that tell
+    whether they are reachable (impact ``outage``; a failed job on a server says nothing of its sites)."""
     needs: dict[int, list[int]] = defaultdict(list)
     for asset_id, needed_id in Asset.depends_on.through.objects.values_list("from_asset_id", "to_asset_id"):
         needs[asset_id].append(needed_id)
@@ -133,7 +136,8 @@ def upstream_monitors() -> dict[int, tuple[int, ...]]:
         return {}
     watched: dict[int, list[int]] = defaultdict(list)
     needed = {a for targets in needs.values() for a in targets}
-    for monitor_id, asset_id in Monitor.objects.filter(asset_id__in=needed, paused=False).values_list("id", "asset_id"):
+    outages = Monitor.objects.filter(asset_id__in=needed, paused=False, impact=Impact.OUTAGE)
+    for monitor_id, asset_id in outages.values_list("id", "asset_id"):
         watched[asset_id].append(monitor_id)
     upstream = {}
     for asset_id in needs:

@@ -217,6 +217,11 @@ def incident_url(incident_id) -> str:
     return f"{settings.BASE_URL}/incidents/{incident_id}/"
 
 
+def checks_in_error_url() -> str:
+    """The dashboard's list of monitors whose checks Custode cannot run."""
+    return f"{settings.BASE_URL}/?state=error"
+
+
 def shown_address(channel: str, address: str) -> str:
     """An address fit to show: e-mail as it is, a URL without its secrets (Apprise URLs carry tokens)."""
     if channel == Channel.EMAIL:

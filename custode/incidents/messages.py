@@ -23,8 +23,10 @@ from custode.incidents import contexts, graph, templating, wording
 from custode.incidents.contexts import stock_text, update_text  # noqa: F401  (part of this module's surface)
 from custode.incidents.models import AffectedCustomer, Incident, Update
 from custode.maintenance.models import MaintenanceWindow
+from custode.monitors.models import Impact
 from custode.notify.models import Audience, Channel, Message
 from custode.notify.outgoing import Outgoing
+from custode.results.models import StateChange
 from custode.notify.recipients import Recipient, contact_recipients, staff_recipients
 from custode.subscriptions import notices
 from custode.subscriptions import selectors as subscriptions
@@ -153,10 +155,30 @@ def delivery_failed(message: Message) -> list[Outgoing]:
     return out
 
 
+def check_error(change: StateChange) -> list[Outgoing]:
+    """Staff: Custode itself cannot run a monitor's check (a missing secret). Nothing is known of the target,
+    so no customer hears of it; staff are told once per time the monitor goes into that state."""
+    provider = Provider.get()
+    monitor = change.monitor
+    facts = {"monitor": monitor.key, "asset": monitor.asset.name, "reason": change.reason,
+             "customer": monitor.asset.customer.name if monitor.asset.customer_id else ""}
+    out = []
+    for r in staff_recipients(provider=provider):
+        context = {**contexts.common(provider, r, contexts.signer_of(None, provider)), "check": facts,
+                   "url": contexts.checks_in_error_url()}
+        subject, body = templating.render("staff_check_error", r.language, context)
+        payload = {"event": "monitor.error", "monitor": {"id": monitor.key, "asset": monitor.asset.key,
+                                                         "reason": change.reason, "at": _iso(change.at)},
+                   "customer": None, "text": {"subject": subject, "body": body}}
+        out.append(_outgoing(f"check-error:{change.pk}:{r.ident}:{r.channel}:{r.address}", r, Audience.STAFF,
+                             subject, body, f"monitor:{monitor.key}", None, payload))
+    return out
+
+
 def affected_assets(incident: Incident) -> dict[int, list[Asset]]:
     """{customer id: their assets the incident touches}: theirs among its assets, and theirs that need its root."""
     ids = set(incident.assets.values_list("id", flat=True))
-    if incident.root_asset_id:
+    if incident.root_asset_id and incident.impact == Impact.OUTAGE:
         ids |= graph.touched(graph.graph_load(), {incident.root_asset_id})
     return _by_customer(ids)
 
@@ -221,7 +243,10 @@ def _to_customer(incident: Incident, row: AffectedCustomer, assets: list[Asset],
 def _to_subscribers(incident: Incident, provider: Provider, event: str, template: str, webhook_event: str,
                     extra: Callable[[str], dict] | None = None, *, signer: dict | None = None,
                     update: Update | None = None) -> list[Outgoing]:
-    """The public page's subscribers to what the incident touches: what the public page says, no more."""
+    """The public page's subscribers to what the incident touches: what the public page says, no more.
+    An outage only: a failed job or a degradation is the provider's to handle, not the public's news."""
+    if incident.impact != Impact.OUTAGE:
+        return []
     public = _public_ids()
     shown_ids = public & (set(incident.assets.values_list("id", flat=True)) | {incident.root_asset_id})
     subscribers = subscriptions.subscribers_for(shown_ids)

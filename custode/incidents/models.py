@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from custode.monitors.models import Impact
+
 
 class Status(models.TextChoices):
     INVESTIGATING = "investigating", _("Investigating")
@@ -22,6 +24,10 @@ class Severity(models.TextChoices):
 class Incident(models.Model):
     title = models.CharField(max_length=300)
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MAJOR)
+    impact = models.CharField(
+        max_length=8, choices=Impact.choices, default=Impact.OUTAGE,
+        help_text=_("an outage reaches what depends on its root; a job or degraded incident stays on its own asset"),
+    )
     status = models.CharField(max_length=14, choices=Status.choices, default=Status.INVESTIGATING, db_index=True)
     owner = models.ForeignKey(
         "directory.StaffProfile", on_delete=models.SET_NULL, null=True, blank=True, related_name="incidents"

@@ -7,7 +7,8 @@ rows telling of it, so a crash loses nothing and repeats nothing:
 1. State changes (``processed_at`` empty) are consumed in id order, a few per step. Each is claimed
    with ``UPDATE ... SET processed_at WHERE processed_at IS NULL`` in the transaction that applies it;
    a change another process claimed, or one already applied before a crash, is skipped.
-2. A DOWN outside maintenance, for asset A with monitor M:
+2. A DOWN outside maintenance, for asset A with monitor M whose impact is ``outage`` (a ``job`` or ``degraded``
+   monitor opens an incident of its own on A alone: ``failed_alone``):
    - an ancestor of A (what A needs) is in an open incident: M joins it;
    - else incidents whose root needs A, opened within M's correlation window
      (2 x interval + retries x retry delay) before the DOWN, are merged into A's incident (A's open one,
@@ -17,6 +18,8 @@ rows telling of it, so a crash loses nothing and repeats nothing:
    A new incident is told about at once, unless its root needs monitored assets that are not down:
    then it is held for their correlation window, as they may still turn out to be the cause (a site
    fails a few seconds before its server), and a held incident merged away was never told about.
+   A monitor whose check Custode cannot run (``error``: a missing secret) is told to staff only, once per
+   time it goes into that state; nothing is known of its target, so no customer hears of it.
 3. An incident whose monitors are all up again (or degraded or paused) resolves quietly once they stayed
    so for ``CUSTODE_INCIDENT_STABLE`` (default 2m); each customer's outage ends when the last monitor
    came back. A held incident that recovers is never told about.
@@ -44,7 +47,7 @@ from custode.incidents.selectors import open_incidents_of
 from custode.lib import durations
 from custode.lib.env import SettingError
 from custode.maintenance.models import MaintenanceWindow
-from custode.monitors.models import Monitor, State
+from custode.monitors.models import Impact, Monitor, State
 from custode.monitors.timing import confirmation_time, retry_delay
 from custode.notify.services import outbox_enqueue
 from custode.results.models import StateChange
@@ -110,6 +113,8 @@ def horizon() -> dt.datetime | None:
 def apply_change(change: StateChange, graph: g.Graph) -> None:
     if change.to_state == State.DOWN:
         went_down(change.monitor, change.at, graph)
+    elif change.to_state == State.ERROR:
+        outbox_enqueue(messages=messages.check_error(change))
     elif change.to_state in services.RECOVERED:
         for incident in Incident.objects.exclude(status=Status.RESOLVED).filter(monitors=change.monitor):
             services.incident_recheck_stable(incident=incident, at=change.at)
@@ -123,6 +128,9 @@ def correlation_window(monitor: Monitor) -> dt.timedelta:
 def went_down(monitor: Monitor, at: dt.datetime, graph: g.Graph) -> None:
     asset = monitor.asset
     if monitor.state == State.MAINTENANCE or in_maintenance(graph, asset.pk, at):
+        return
+    if monitor.impact != Impact.OUTAGE:
+        failed_alone(monitor, at, graph)
         return
     above = open_incidents_of(g.ancestors(graph, asset.pk))
     if above:
@@ -140,10 +148,21 @@ def went_down(monitor: Monitor, at: dt.datetime, graph: g.Graph) -> None:
             services.incident_merge(child=child, parent=mine[0], at=at)
         services.incident_join(incident=mine[0], monitors=[monitor], at=at, graph=graph)
         return
-    down = set(Monitor.objects.filter(state=State.DOWN).values_list("asset_id", flat=True))
+    down = set(Monitor.objects.filter(state=State.DOWN, impact=Impact.OUTAGE).values_list("asset_id", flat=True))
     root = asset if children else Asset.objects.get(pk=g.root_cause(graph, asset.pk, down | {asset.pk}))
     held = hold_until(root.pk, at, graph, since=at - confirming(monitor))
     services.incident_open(root_asset=root, monitors=[monitor], at=at, held_until=held, merge=children, graph=graph)
+
+
+def failed_alone(monitor: Monitor, at: dt.datetime, graph: g.Graph) -> None:
+    """A failed job or a degradation: an incident of its own, told at once to staff (and to the asset's customer
+    when the monitor says so). It never reaches what depends on the asset, never joins an outage's incident
+    and is never joined by one: a backup that failed on a server says nothing of the sites it hosts."""
+    mine = Incident.objects.exclude(status=Status.RESOLVED).filter(monitors=monitor).first()
+    if mine is not None:
+        services.incident_join(incident=mine, monitors=[monitor], at=at, graph=graph)
+        return
+    services.incident_open(root_asset=monitor.asset, monitors=[monitor], at=at, graph=graph, impact=monitor.impact)
 
 
 def hold_until(asset_id: int, at: dt.datetime, graph: g.Graph, since: dt.datetime) -> dt.datetime | None:
@@ -153,7 +172,8 @@ def hold_until(asset_id: int, at: dt.datetime, graph: g.Graph, since: dt.datetim
     a monitor above whose last check since the failure began (SINCE) found it fine is not waited for.
     """
     watching = [
-        m for m in Monitor.objects.filter(asset__in=g.ancestors(graph, asset_id), paused=False).exclude(state=State.DOWN)
+        m for m in Monitor.objects.filter(asset__in=g.ancestors(graph, asset_id), paused=False, impact=Impact.OUTAGE)
+        .exclude(state=State.DOWN)
         if not (m.state == State.UP and m.last_reason == "" and m.last_check_at and m.last_check_at >= since)
     ]
     windows = [correlation_window(m) for m in watching]

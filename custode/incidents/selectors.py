@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from custode.assets.models import Asset
 from custode.incidents.models import AffectedCustomer, Incident, Status, Update
 from custode.lib.changes import NotFound
-from custode.monitors.models import Monitor
+from custode.monitors.models import Impact, Monitor
 
 
 def open_incidents() -> QuerySet[Incident]:
@@ -24,10 +24,12 @@ def open_incidents() -> QuerySet[Incident]:
 
 
 def open_incidents_of(asset_ids: Iterable[int]) -> list[Incident]:
-    """Open incidents whose root or affected assets include one of ASSET_IDS, oldest first."""
+    """Open outages whose root or affected assets include one of ASSET_IDS, oldest first.
+
+    Incidents of a failed job or a degradation are not among them: an outage never joins or takes them."""
     ids = list(asset_ids)
     return list(
-        Incident.objects.exclude(status=Status.RESOLVED)
+        Incident.objects.exclude(status=Status.RESOLVED).filter(impact=Impact.OUTAGE)
         .filter(Q(root_asset__in=ids) | Q(assets__in=ids)).distinct().order_by("opened_at", "id")
     )
 

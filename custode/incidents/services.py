@@ -27,7 +27,7 @@ from custode.incidents import messages
 from custode.incidents.models import AffectedCustomer, Incident, Severity, Status, Update
 from custode.lib.changes import Invalid
 from custode.lib.types import LANGUAGES
-from custode.monitors.models import Monitor, State
+from custode.monitors.models import Impact, Monitor, State
 from custode.notify.services import outbox_enqueue
 
 TEMPLATES = ("investigating", "identified", "monitoring", "resolved")
@@ -47,19 +47,23 @@ def on_call() -> StaffProfile | None:
 def incident_open(
     *, root_asset: Asset, monitors: Iterable[Monitor] = (), at: dt.datetime | None = None,
     held_until: dt.datetime | None = None, merge: Iterable[Incident] = (), graph: g.Graph | None = None,
+    impact: str = Impact.OUTAGE,
 ) -> Incident:
     """A new incident whose cause is ROOT_ASSET, owned by the on-call technician.
 
     The incidents in MERGE (failures ROOT_ASSET caused) are merged in before anyone is told, so their
     customers already told are not told again. It is told about at once, or from HELD_UNTIL when given.
+    An IMPACT other than ``outage`` (a failed job, a degradation) stays on ROOT_ASSET: it is minor, and
+    touches neither what depends on it nor its customer, unless a monitor says to tell them.
     """
     at = at or timezone.now()
     graph = graph or g.graph_load()
     critical = g.is_infrastructure(graph, root_asset.pk) and bool(g.dependants(graph, root_asset.pk))
+    severity = Severity.MINOR if impact != Impact.OUTAGE else Severity.CRITICAL if critical else Severity.MAJOR
     with transaction.atomic():
         incident_lock()
         incident = Incident.objects.create(
-            title=f"{root_asset.name} unreachable", severity=Severity.CRITICAL if critical else Severity.MAJOR,
+            title=_title(root_asset, impact, monitors), severity=severity, impact=impact,
             owner=on_call(), root_asset=root_asset, opened_at=at, held_until=held_until,
         )
         incident_join(incident=incident, monitors=monitors, assets=[root_asset], at=at, graph=graph)
@@ -68,6 +72,14 @@ def incident_open(
         if held_until is None:
             incident_confirm(incident=incident, at=at)
     return incident
+
+
+def _title(root_asset: Asset, impact: str, monitors: Iterable[Monitor]) -> str:
+    """The stored title, in English (messages and pages word it in each reader's language)."""
+    if impact == Impact.OUTAGE:
+        return f"{root_asset.name} unreachable"
+    what = ", ".join(m.key for m in monitors)
+    return f"{root_asset.name}: {what} failed" if impact == Impact.JOB else f"{root_asset.name} degraded: {what}"
 
 
 def incident_confirm(*, incident: Incident, at: dt.datetime | None = None) -> None:
@@ -98,7 +110,9 @@ def incident_join(
         incident.monitors.add(*monitors)
         asset_ids = {a.pk for a in assets} | {m.asset_id for m in monitors}
         asset_ids -= set(incident.assets.filter(pk__in=asset_ids).values_list("pk", flat=True))
-        if asset_ids:
+        if asset_ids and incident.impact != Impact.OUTAGE:
+            incident.assets.add(*asset_ids)
+        elif asset_ids:
             graph = graph or g.graph_load()
             incident.assets.add(*g.touched(graph, asset_ids))
         new = _add_affected(incident, {c.pk for c in customers}, at)
@@ -110,7 +124,13 @@ def incident_join(
 
 
 def _add_affected(incident: Incident, customer_ids: set[int], at: dt.datetime) -> list[Customer]:
-    owners = set(incident.assets.exclude(customer=None).values_list("customer_id", flat=True))
+    """An outage affects the owners of every asset it touches; a job or a degradation only the owners of
+    the assets whose monitors say to tell them (``tell_customer``)."""
+    if incident.impact == Impact.OUTAGE:
+        owners = set(incident.assets.exclude(customer=None).values_list("customer_id", flat=True))
+    else:
+        told = incident.monitors.filter(tell_customer=True).exclude(asset__customer=None)
+        owners = set(told.values_list("asset__customer_id", flat=True))
     have = set(incident.affected.values_list("customer_id", flat=True))
     new_ids = sorted((owners | customer_ids) - have)
     AffectedCustomer.objects.bulk_create(

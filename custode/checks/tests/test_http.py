@@ -182,11 +182,11 @@ def test_basic_auth_reads_the_password_from_the_environment(http_server: str,
     assert_down(check(f"{http_server}/auth", basic_auth=auth, expect={"status": 200}), "status 401, expected 200")
 
 
-def test_basic_auth_with_its_variable_unset_is_down_naming_the_variable(http_server: str,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_basic_auth_with_its_variable_unset_is_an_error_of_custode_naming_the_variable(
+        http_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STUDIO_PASSWORD", raising=False)
     result = check(f"{http_server}/auth", basic_auth={"user": AUTH_USER, "password_env": "STUDIO_PASSWORD"})
-    assert_down(result, "environment variable STUDIO_PASSWORD is not set")
+    assert (result.status, result.reason) == (Status.ERROR, "environment variable STUDIO_PASSWORD is not set")
 
 
 def test_the_host_header_may_name_a_virtual_host_on_an_address(http_server: str) -> None:

@@ -89,9 +89,9 @@ def test_a_query_slower_than_the_timeout_is_timed_out() -> None:
     assert (result.status, result.reason) == (Status.DOWN, "timed out after 500ms")
 
 
-def test_a_missing_password_variable_is_down_naming_it() -> None:
+def test_a_missing_password_variable_is_an_error_of_custode_naming_it() -> None:
     result = check(password_env=UNSET_ENV)
-    assert (result.status, result.reason) == (Status.DOWN, f"environment variable {UNSET_ENV} is not set")
+    assert (result.status, result.reason) == (Status.ERROR, f"environment variable {UNSET_ENV} is not set")
 
 
 def test_nobody_listening_is_connection_refused() -> None:

@@ -127,9 +127,9 @@ def test_the_wrong_password_alone_is_down(locked_redis: int, monkeypatch: pytest
         Status.DOWN, "Redis: invalid username-password pair or user is disabled")
 
 
-def test_a_missing_password_variable_is_down_naming_it() -> None:
+def test_a_missing_password_variable_is_an_error_of_custode_naming_it() -> None:
     result = check(password_env=UNSET_ENV)
-    assert (result.status, result.reason) == (Status.DOWN, f"environment variable {UNSET_ENV} is not set")
+    assert (result.status, result.reason) == (Status.ERROR, f"environment variable {UNSET_ENV} is not set")
 
 
 def test_nobody_listening_is_connection_refused() -> None:

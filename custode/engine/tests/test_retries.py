@@ -6,7 +6,7 @@ import pytest
 
 from custode.engine.tests.harness import running_engine, wait_for
 from custode.monitors.models import Monitor
-from custode.results.models import CheckResult, StateChange
+from custode.results.models import CheckResult, Rollup, StateChange
 from custode.testing import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,3 +35,17 @@ def test_a_target_that_keeps_failing_goes_down_after_its_retries_with_the_reason
     change = StateChange.objects.get()
     assert (change.from_state, change.to_state) == ("unknown", "down")
     assert "503" in change.reason
+
+
+def test_a_check_custode_cannot_run_is_an_error_at_once_and_counts_in_no_uptime(target, monkeypatch):
+    monkeypatch.delenv("CUSTODE_TEST_UNSET_PASSWORD", raising=False)
+    site = target([200])
+    monitor = factories.monitor(type="http", interval=2, retries=2, spec={
+        "url": site.url, "basic_auth": {"user": "monitor", "password_env": "CUSTODE_TEST_UNSET_PASSWORD"}})
+    with running_engine():
+        wait_for(lambda: state(monitor) == "error", timeout=15)
+    change = StateChange.objects.get()
+    assert (change.from_state, change.to_state) == ("unknown", "error")
+    assert change.reason == "environment variable CUSTODE_TEST_UNSET_PASSWORD is not set"
+    assert site.served == 0, "nothing was sent: without its secret the check cannot run"
+    assert not Rollup.objects.filter(monitor=monitor).exists()

@@ -88,3 +88,13 @@ def test_a_deleted_monitors_results_wait_for_pruning_instead_of_slowing_its_dele
     store.write(store.Batch(observations=[observation(kept, 400)]))  # the batch after still writes
     assert store.prune_results(T0 + dt.timedelta(seconds=300)) == 2
     assert list(CheckResult.objects.values_list("monitor_id", flat=True)) == [kept.pk]
+
+
+def test_a_failure_waits_only_for_the_reachability_checks_of_what_it_depends_on():
+    server = factories.asset(kind="server")
+    ping = factories.monitor(asset=server, type="ping", spec={"host": "127.0.0.1"})
+    factories.monitor(asset=server, type="push", impact="job", spec={"grace": 60})
+    factories.monitor(asset=server, impact="degraded")
+    site = factories.asset()
+    site.depends_on.add(server)
+    assert store.upstream_monitors() == {site.pk: (ping.pk,)}

@@ -34,7 +34,7 @@ def test_summary_counts_monitors_by_state(staff_client, world):
     counts = staff_client.get(reverse("dashboard")).context["counts"]
     assert counts["total"] == 5
     assert {state: n for state, _, n in counts["states"]} == {
-        "up": 2, "down": 2, "degraded": 1, "paused": 0, "maintenance": 0, "unknown": 0,
+        "up": 2, "down": 2, "degraded": 1, "paused": 0, "maintenance": 0, "unknown": 0, "error": 0,
     }
 
 
