@@ -25,7 +25,7 @@ from custode.incidents import contexts, wording
 from custode.incidents.graph import ancestors, graph_load
 from custode.incidents.models import Incident, Status, Update
 from custode.maintenance.models import MaintenanceWindow
-from custode.monitors.models import Monitor, State
+from custode.monitors.models import Impact, Monitor, State
 from custode.results.models import Rollup
 
 DAYS = 90
@@ -312,12 +312,15 @@ def _incident_days(incidents: list[Incident], tz, days: list[dt.date],
 
 
 def _incidents(audience: Audience):
-    """The audience's incidents, newest first: those told to customers and not merged into another."""
+    """The audience's incidents, newest first: those told to customers and not merged into another; outages,
+    and on a customer's page the jobs and degradations that customer was told of."""
     ids = audience.asset_ids
     where = Q(root_asset__in=ids) | Q(assets__in=ids)
+    told = Q(impact=Impact.OUTAGE)  # a failed job or a degradation is shown to the customers it was told to only
     if audience.customer is not None:
         where |= Q(affected__customer=audience.customer)
-    matching = Incident.objects.filter(where).values("pk")
+        told |= Q(affected__customer=audience.customer)
+    matching = Incident.objects.filter(where).filter(told).values("pk")
     return (
         Incident.objects.filter(pk__in=matching, merged_into=None).exclude(confirmed_at=None)
         .select_related("root_asset").order_by("-opened_at", "-id")

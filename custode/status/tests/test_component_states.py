@@ -118,3 +118,26 @@ def test_a_degraded_check_failing_makes_the_component_degraded_not_down(client, 
     doc = json.loads(client.get("/status/stato.json?lang=en").content)
     assert [c["state"] for c in doc["components"]] == ["degraded"] and doc["state"] == "degraded"
     assert "Degraded" in client.get("/status/stato/badge/srv-9.svg?lang=en").content.decode()
+
+
+def test_a_failed_job_incident_is_shown_only_to_the_customer_it_was_told_to(client, db):
+    from custode.status.tests.conftest import incident
+
+    factories.provider()
+    server = factories.asset("srv-9", kind="server", name="srv-9.retesicura.example", public=True)
+    factories.monitor("srv-9-ping", asset=server, type="ping", state="up")
+    told, untold = factories.customer("told", language="en"), factories.customer("untold", language="en")
+    for customer in (told, untold):
+        site = factories.asset(f"{customer.key}-site", customer=customer, name=f"www.{customer.key}.example")
+        site.depends_on.add(server)
+        factories.monitor(f"{customer.key}-http", asset=site, state="up")
+    incident(server, title="srv-9.retesicura.example: srv-9-backup failed", impact="job",
+             opened_at=NOW - dt.timedelta(minutes=5), severity="minor")
+    incident(told.assets.get(), title="www.told.example: told-export failed", impact="job", customers=[told],
+             opened_at=NOW - dt.timedelta(minutes=5), severity="minor")
+
+    public = json.loads(client.get("/status/stato.json?lang=en").content)
+    assert public["incidents"] == [] and public["state"] == "operational"
+    assert json.loads(client.get(f"/status/c/{untold.status_token}.json").content)["incidents"] == []
+    mine = json.loads(client.get(f"/status/c/{told.status_token}.json").content)
+    assert [i["components"] for i in mine["incidents"]] == [["told-site"]]
