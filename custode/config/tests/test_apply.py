@@ -69,7 +69,7 @@ def test_changed_field_is_reported_as_an_update():
 
 def test_objects_missing_from_the_file_are_kept_without_prune_and_removed_with_it():
     apply(example())
-    smaller = example().replace("          - {id: mirador-dns, type: dns, name: mirador.example, record: A, expect: [\"203.0.113.10\"]}\n", "")
+    smaller = example().replace("          - {id: mirador-dns, type: dns, name: mirador.example, record: A, expect: [\"203.0.113.10\"], paused: true}\n", "")
     report = apply(smaller)
     assert ("monitor", "mirador-dns") in report.kept
     assert Monitor.objects.filter(key="mirador-dns").exists()
