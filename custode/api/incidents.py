@@ -19,8 +19,9 @@ from custode.incidents.contexts import update_text
 from custode.incidents.models import Incident, Status as IncidentStatus, Update
 from custode.incidents.selectors import incident_detail
 from custode.lib.changes import Invalid, NotFound
+from custode.notify import services as notify_services
 from custode.notify.models import Channel, Message
-from custode.notify.selectors import delivery_log
+from custode.notify.selectors import delivery_log, staff_alerted, unalerted_incidents
 from custode.web.selectors import INCIDENT_STATUS_FILTERS, incident_rows, staff_by_username
 
 StatusName = Literal["investigating", "identified", "monitoring", "resolved"]
@@ -100,6 +101,9 @@ class IncidentSummary(Schema):
     merged_into: Optional[int]
     customers: List[CustomerRef]
     monitor_count: int
+    staff_alerted: Optional[bool] = Field(
+        description="false when staff were told of it yet no alert reached anyone (nobody to tell, or every staff "
+                    "message of its opening failed, is held or was discarded); null while not yet told")
 
 
 class IncidentOut(IncidentSummary):
@@ -141,6 +145,23 @@ class MessagePage(Schema):
     items: List[MessageOut]
 
 
+class HeldFilter(Schema):
+    channel: Optional[Literal["email", "apprise", "webhook"]] = None
+    customer: Optional[str] = Field(default=None, description="a customer's id")
+    topic: Optional[str] = Field(default=None, description="what the messages are about, e.g. incident:12")
+
+
+class DecisionIn(Schema):
+    ids: Optional[List[int]] = Field(default=None, description="the held messages to decide on")
+    filter: Optional[HeldFilter] = Field(default=None, description="instead of ids: every held message matching "
+                                                                   "it ({} for all)")
+
+
+class DecisionOut(Schema):
+    count: int
+    ids: List[int]
+
+
 class UpdateIn(Schema):
     status: StatusName
     message: str = Field(default="", max_length=5000, description="may be empty when a template is given")
@@ -179,7 +200,7 @@ def _customer(key: Optional[str]) -> Optional[Customer]:
     return customer
 
 
-def _summary(incident: Incident, customers: list) -> dict:
+def _summary(incident: Incident, customers: list, alerted: Optional[bool]) -> dict:
     return {
         "id": incident.pk, "title": incident.title, "severity": incident.severity, "status": incident.status,
         "owner": incident.owner.user.username if incident.owner else None,
@@ -188,6 +209,7 @@ def _summary(incident: Incident, customers: list) -> dict:
         "opened_at": incident.opened_at, "resolved_at": incident.resolved_at, "confirmed_at": incident.confirmed_at,
         "merged_into": incident.merged_into_id,
         "customers": [{"id": row.customer.key, "name": row.customer.name} for row in customers],
+        "staff_alerted": alerted,
     }
 
 
@@ -203,7 +225,7 @@ def _update(update: Update, reader: str) -> dict:
 def _detail(incident_id: int) -> dict:
     detail, reader = incident_detail(incident_id), Provider.get().language
     return {
-        **_summary(detail.incident, detail.affected),
+        **_summary(detail.incident, detail.affected, staff_alerted(detail.incident)),
         "monitor_count": len(detail.monitors),
         "affected": [{"id": row.customer.key, "name": row.customer.name, "started_at": row.started_at,
                       "resolved_at": row.resolved_at, "notified_at": row.notified_at,
@@ -274,9 +296,11 @@ def incident_list(request: HttpRequest, page: Query[Page], where: Query[Incident
         raise InvalidQuery("status", f"unknown status {where.status!r}; one of {', '.join(INCIDENT_STATUS_FILTERS)}")
     _customer(where.customer)
     rows = incident_rows(status=where.status, customer=where.customer)
-    items = rows[page.offset : page.offset + page.limit]
+    items = list(rows[page.offset : page.offset + page.limit])
+    unalerted = unalerted_incidents(items)
     return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
-            "items": [{**_summary(i, i.affected.all()), "monitor_count": i.monitor_count} for i in items]}
+            "items": [{**_summary(i, i.affected.all(), staff_alerted(i, unalerted)), "monitor_count": i.monitor_count}
+                      for i in items]}
 
 
 @incidents.get("/{incident_id}", response={200: IncidentOut, **READ}, operation_id="incidents_read",
@@ -324,3 +348,36 @@ def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page])
               summary="The delivery log: every message in the outbox, newest first")
 def message_list(request: HttpRequest, page: Query[Page], where: Query[MessageFilters]):
     return _log_page(page, where=where)
+
+
+def _decide(request: HttpRequest, payload: DecisionIn, decision) -> dict:
+    """Run DECISION (release or discard) on the messages PAYLOAD names; a message not held is a 409."""
+    if (payload.ids is None) == (payload.filter is None):
+        raise Invalid("ids", "give either ids (a list of message ids) or filter ({} for every held message)")
+    where = None
+    if payload.filter is not None:
+        f = payload.filter
+        try:
+            customer = _customer(f.customer)
+        except InvalidQuery as e:
+            raise Invalid("filter.customer", e.message) from None
+        where = delivery_log(status=Message.Status.HELD, channel=f.channel, customer=customer, topic=f.topic)
+    try:
+        ids = decision(ids=payload.ids, where=where, by=request.auth.user.username)
+    except notify_services.NotHeld as e:
+        raise Conflict(str(e)) from None
+    return {"count": len(ids), "ids": ids}
+
+
+@messages.post("/release", response={200: DecisionOut, 409: ErrorOut, 422: FieldErrorsOut},
+               operation_id="messages_release",
+               summary="Send held messages after all: they are pending again and the notifier delivers them")
+def message_release(request: HttpRequest, payload: DecisionIn):
+    return _decide(request, payload, notify_services.messages_release)
+
+
+@messages.post("/discard", response={200: DecisionOut, 409: ErrorOut, 422: FieldErrorsOut},
+               operation_id="messages_discard",
+               summary="Never send held messages: they are discarded, with who decided so")
+def message_discard(request: HttpRequest, payload: DecisionIn):
+    return _decide(request, payload, notify_services.messages_discard)

@@ -11,7 +11,9 @@ One ``step()``:
 3. Calls the transport. When it returns, the row is marked sent at once, in one statement that checks the
    token; on an error it gets ``last_error``, ``attempts + 1`` and the next attempt with exponential backoff
    (10 s, doubling, at most 1 h, jittered), or, 24 h after it was written or on a permanent error, the status
-   failed, with a staff alert written in the same transaction.
+   failed, with a staff alert written in the same transaction. A transport that is not configured (e-mail
+   without ``CUSTODE_SMTP_URL``) makes the row held, in the same checked statement: it waits for staff to
+   release or discard it, never for the setting (``custode.notify.services``).
 
 A deliverer that dies holding a lease only delays its rows until the lease expires (LEASE); they are then
 tried again. So a message is never lost, and it is sent twice only if the process dies in the moment
@@ -55,8 +57,6 @@ BUDGET = 2.0
 FIRST_RETRY = 10.0
 MAX_RETRY = 3600.0
 GIVE_UP_AFTER = timedelta(hours=24)
-# While a setting is missing, look again this often (attempts are not counted: nothing was tried).
-NOT_CONFIGURED_RETRY = 60.0
 # Alerts about failed messages carry keys starting with this; their own failure alerts nobody.
 FAILED_ALERT_PREFIX = "failed:"
 
@@ -112,7 +112,7 @@ def _lease(now: datetime, limit: int, token: str) -> list[Message]:
 
 
 def _renew(message: Message, token: str, now: datetime) -> bool:
-    return bool(_held(message, token).update(leased_until=now + LEASE))
+    return bool(_leased(message, token).update(leased_until=now + LEASE))
 
 
 def _release(messages: list[Message], token: str) -> None:
@@ -120,7 +120,7 @@ def _release(messages: list[Message], token: str) -> None:
         lease="", leased_until=None)
 
 
-def _held(message: Message, token: str):
+def _leased(message: Message, token: str):
     return Message.objects.filter(pk=message.pk, lease=token, status=Message.Status.PENDING)
 
 
@@ -132,7 +132,7 @@ def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> Non
     try:
         transport(message)
     except NotConfigured as exc:
-        _not_configured(message, token, clock(), exc.message)
+        _not_configured(message, token, exc.message)
     except TransportError as exc:
         _failed_attempt(message, token, clock(), exc.message, permanent=exc.permanent)
     except Exception as exc:  # a bug in a transport or a library must not stop the deliverer
@@ -143,35 +143,32 @@ def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> Non
 
 
 def _sent(message: Message, token: str, now: datetime) -> None:
-    marked = _held(message, token).update(status=Message.Status.SENT, sent_at=now, attempts=F("attempts") + 1,
-                                          last_error="", lease="", leased_until=None)
+    marked = _leased(message, token).update(status=Message.Status.SENT, sent_at=now, attempts=F("attempts") + 1,
+                                            last_error="", lease="", leased_until=None)
     if not marked:
         log.warning("message %s was delivered after its lease was lost; another deliverer may repeat it",
                     message.pk)
 
 
-def _not_configured(message: Message, token: str, now: datetime, reason: str) -> None:
+def _not_configured(message: Message, token: str, reason: str) -> None:
+    """Hold MESSAGE (attempts are not counted: nothing was tried); staff decide whether it still matters."""
     if reason not in _told:
         _told.add(reason)
-        log.error("%s: %s messages wait until it is", reason, message.channel)
-    if now >= message.created_at + GIVE_UP_AFTER:
-        _failed_attempt(message, token, now, reason, permanent=True)
-        return
-    _held(message, token).update(last_error=reason[:500], lease="", leased_until=None,
-                                 next_attempt_at=now + timedelta(seconds=NOT_CONFIGURED_RETRY))
+        log.error("%s: %s messages are held until staff release or discard them", reason, message.channel)
+    _leased(message, token).update(status=Message.Status.HELD, last_error=reason[:500], lease="", leased_until=None)
 
 
 def _failed_attempt(message: Message, token: str, now: datetime, reason: str, *, permanent: bool) -> None:
-    deadline = message.created_at + GIVE_UP_AFTER
+    deadline = (message.released_at or message.created_at) + GIVE_UP_AFTER
     reason = reason[:500]
     if not permanent and now < deadline:
         retry_at = min(now + timedelta(seconds=backoff(message.attempts + 1)), deadline)
-        _held(message, token).update(attempts=F("attempts") + 1, last_error=reason, lease="", leased_until=None,
-                                     next_attempt_at=retry_at)
+        _leased(message, token).update(attempts=F("attempts") + 1, last_error=reason, lease="", leased_until=None,
+                                       next_attempt_at=retry_at)
         return
     with transaction.atomic():
-        failed = _held(message, token).update(status=Message.Status.FAILED, attempts=F("attempts") + 1,
-                                              last_error=reason, lease="", leased_until=None)
+        failed = _leased(message, token).update(status=Message.Status.FAILED, attempts=F("attempts") + 1,
+                                                last_error=reason, lease="", leased_until=None)
         if failed:
             log.warning("message %s (%s to %s) failed for good: %s", message.pk, message.channel,
                         message.recipient_name or message.recipient, reason)

@@ -4,6 +4,10 @@ A row is created once per recipient and channel for a given event (``key`` is un
 writes messages may retry freely. Deliverers lease pending rows (``leased_until``), try to deliver,
 and mark them sent or schedule the next attempt; a lease that expires (the deliverer died) makes the
 row pending again. Delivery is therefore at-least-once per attempt and exactly-once per key.
+
+A message whose channel Custode cannot use (e-mail without ``CUSTODE_SMTP_URL``) is *held*: never sent by
+itself, since by the time the setting is given it may be old news. Staff release it (pending again) or discard
+it (``custode.notify.services.messages_release`` / ``messages_discard``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ class Message(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        HELD = "held", _("Held")
+        DISCARDED = "discarded", _("Discarded")
 
     key = models.CharField(max_length=255, unique=True, help_text=_("idempotency key: event + recipient + channel"))
     topic = models.CharField(max_length=100, blank=True, db_index=True, help_text=_("what it is about, e.g. incident:12"))
@@ -47,7 +53,7 @@ class Message(models.Model):
     payload = models.JSONField(default=dict, blank=True, help_text=_("the JSON document a webhook receives"))
     headers = models.JSONField(default=dict, blank=True, help_text=_("extra e-mail headers"))
 
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     leased_until = models.DateTimeField(blank=True, null=True)
@@ -55,6 +61,8 @@ class Message(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(blank=True, null=True)
+    released_at = models.DateTimeField(
+        blank=True, null=True, help_text=_("when staff released it from held; its 24 hours of retries count from here"))
 
     class Meta:
         ordering = ["-id"]

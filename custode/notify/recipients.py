@@ -8,6 +8,10 @@ from custode.directory.models import Contact, Provider, StaffProfile
 from custode.notify.routing import route
 
 
+# Where a person who lists no notify targets is told: their own e-mail.
+DEFAULT_TARGETS = ["email"]
+
+
 @dataclass(frozen=True)
 class Recipient:
     """One place to deliver to. ``ident`` names the person for idempotency keys (``staff:3``, ``contact:9``)."""
@@ -20,12 +24,16 @@ class Recipient:
 
 
 def staff_recipients(*, provider: Provider | None = None) -> list[Recipient]:
-    """Every staff member's notify targets (in their own language, else the provider's)."""
+    """Every staff member's notify targets (in their own language, else the provider's).
+
+    A staff member who lists no targets is alerted by e-mail at their own address, as contacts are: staff
+    never have fewer ways to hear of an incident than customers.
+    """
     provider = provider or Provider.get()
     out = []
     for staff in StaffProfile.objects.select_related("user").order_by("id"):
         language = staff.language or provider.language
-        out += _expand(f"staff:{staff.pk}", staff.name, language, staff.notify, staff.user.email)
+        out += _expand(f"staff:{staff.pk}", staff.name, language, staff.notify or DEFAULT_TARGETS, staff.user.email)
     return out
 
 

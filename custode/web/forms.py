@@ -62,3 +62,17 @@ class ResolveForm(forms.Form):
     message = forms.CharField(label=_("Closing message (optional)"), required=False, max_length=5000,
                               widget=forms.Textarea(attrs={"rows": 3}))
     language = forms.ChoiceField(label=_("Language of the message"), choices=settings.LANGUAGES)
+
+
+class HeldDecisionForm(forms.Form):
+    """Which held messages to release or discard: IDS, else every held one (about TOPIC, when given)."""
+
+    ids = forms.Field(required=False)  # several values: read whole in clean_ids
+    topic = forms.CharField(required=False, max_length=100)
+    next = forms.CharField(required=False)
+
+    def clean_ids(self):
+        raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        if not all(value.isdigit() for value in raw):
+            raise forms.ValidationError(_("Message ids are numbers."))
+        return [int(value) for value in raw]

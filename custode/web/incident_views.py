@@ -23,7 +23,7 @@ from custode.incidents.selectors import incident_detail
 from custode.incidents.wording import zone
 from custode.lib.changes import Invalid, NotFound
 from custode.lib.types import LANGUAGES
-from custode.notify.selectors import delivery_log
+from custode.notify.selectors import delivery_log, staff_alerted, unalerted_incidents
 from custode.web import forms, selectors
 from custode.web.access import staff_required
 
@@ -34,10 +34,13 @@ LOG_PAGE_SIZE = 50
 @staff_required
 def incident_list(request):
     resolved = selectors.incident_rows(status=Status.RESOLVED)
+    open_rows = list(selectors.incident_rows(status="open"))
+    page = Paginator(resolved, RESOLVED_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "open": list(selectors.incident_rows(status="open")),
-        "page": Paginator(resolved, RESOLVED_PAGE_SIZE).get_page(request.GET.get("page")),
+        "open": open_rows,
+        "page": page,
         "tz": zone(Provider.get().timezone),
+        "unalerted": unalerted_incidents([*open_rows, *page.object_list]),
     }
     return render(request, "web/incidents.html", context)
 
@@ -57,6 +60,7 @@ def _page(request, incident_id: int, *, status: int = 200, conflict: str = "", *
     context = {
         "detail": detail,
         "incident": incident,
+        "staff_alerted": staff_alerted(incident),
         "customers": _customers_with_assets(detail),
         "tz": zone(Provider.get().timezone),
         "log": Paginator(delivery_log(topic=f"incident:{incident.pk}"), LOG_PAGE_SIZE).get_page(request.GET.get("log")),

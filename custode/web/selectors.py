@@ -11,6 +11,7 @@ from custode.incidents.models import AffectedCustomer, Incident
 from custode.incidents.models import Status as IncidentStatus
 from custode.lib.changes import Invalid, NotFound
 from custode.monitors.models import Monitor, State
+from custode.notify.selectors import unalerted_incidents
 
 
 def customer_list() -> list[Customer]:
@@ -73,6 +74,13 @@ def incident_rows(*, status: str | None = None, customer: str | None = None) -> 
     if customer:
         rows = rows.filter(affected__customer__key=customer)
     return rows.order_by("closed", F("resolved_at").desc(nulls_first=True), "-opened_at", "-id")
+
+
+def unalerted_open_incidents() -> list[Incident]:
+    """Open incidents whose staff alert reached nobody, newest first: the dashboard warns of each."""
+    rows = list(Incident.objects.exclude(status=IncidentStatus.RESOLVED).order_by("-opened_at", "-id"))
+    unalerted = unalerted_incidents(rows)
+    return [incident for incident in rows if incident.pk in unalerted]
 
 
 def staff_choices() -> list[StaffProfile]:

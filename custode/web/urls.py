@@ -6,6 +6,8 @@ from custode.web import customer_views, incident_views, views
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("settings/", views.preferences, name="settings"),
+    path("messages/held/release/", views.held_release, name="held-release"),
+    path("messages/held/discard/", views.held_discard, name="held-discard"),
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/<str:key>/", customer_views.customer_page, name="customer"),
     path("customers/<str:key>/status-link/", customer_views.customer_status_link, name="customer-status-link"),

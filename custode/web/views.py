@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from custode.directory.services import staff_language_set
+from custode.lib.changes import Invalid
+from custode.notify import services as notify_services
+from custode.notify.selectors import delivery_log, held_count
 from custode.web import forms, selectors
 from custode.web.access import staff_required
 
@@ -23,6 +28,8 @@ def dashboard(request):
         "filters": filters,
         "counts": selectors.state_counts(customer=customer),
         "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "held": held_count(),
+        "unalerted": selectors.unalerted_open_incidents(),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -43,3 +50,33 @@ def preferences(request):
 def _safe_next(request, target: str) -> str:
     allowed = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
     return target if target and allowed else "dashboard"
+
+
+@staff_required
+@require_POST
+def held_release(request):
+    return _decide(request, notify_services.messages_release, _("Released: %(count)d; the notifier sends them now."))
+
+
+@staff_required
+@require_POST
+def held_discard(request):
+    return _decide(request, notify_services.messages_discard, _("Discarded: %(count)d; they will never be sent."))
+
+
+def _decide(request, decision, done: str):
+    """Release or discard the held messages the form names (``ids``), else every held one (of ``topic``, when
+    given); back to ``next`` with what happened, or why nothing did."""
+    form = forms.HeldDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(_safe_next(request, request.POST.get("next", "")))
+    data = form.cleaned_data
+    where = None if data["ids"] else delivery_log(status="held", topic=data["topic"] or None)
+    try:
+        ids = decision(ids=data["ids"] or None, where=where, by=request.user.get_username())
+    except (Invalid, notify_services.NotHeld) as e:
+        messages.error(request, getattr(e, "message", str(e)))
+    else:
+        messages.success(request, done % {"count": len(ids)})
+    return redirect(_safe_next(request, data["next"]))

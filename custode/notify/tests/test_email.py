@@ -94,15 +94,14 @@ def test_a_refused_recipient_fails_at_once_with_the_servers_words(smtp):
     assert smtp.mailbox.messages == []
 
 
-def test_without_custode_smtp_url_an_email_waits_and_says_why(settings):
+def test_without_custode_smtp_url_an_email_is_held_and_says_why(settings):
     settings.SMTP_URL = ""
     message = enqueue()
-    now = timezone.now()
-    assert delivery.step(now=now) is True
+    assert delivery.step() is True
     message.refresh_from_db()
-    assert (message.status, message.attempts, message.last_error) == (
-        Message.Status.PENDING, 0, "CUSTODE_SMTP_URL is not set")
-    assert message.next_attempt_at > now
+    assert (message.status, message.attempts, message.last_error, message.lease) == (
+        Message.Status.HELD, 0, "CUSTODE_SMTP_URL is not set", "")
+    assert delivery.step() is False  # held: not due again, whatever the clock says
 
 
 @pytest.mark.parametrize("url, expected", [

@@ -89,3 +89,35 @@ def test_a_notifier_with_an_smtp_url_it_cannot_use_refuses_to_start_and_hides_th
     assert done.returncode != 0
     assert "CUSTODE_SMTP_URL='http://ops:***@mail.example.com': must start with smtp:// or smtps://" in done.stderr
     assert "s3cret" not in done.stderr + done.stdout
+
+
+RELEASE = """
+from custode.notify.services import messages_release
+from custode.notify.models import Message
+messages_release(ids=list(Message.objects.values_list("id", flat=True)), by="anna")
+"""
+
+
+def test_mail_held_without_smtp_stays_unsent_when_the_notifier_restarts_with_it_until_released(tmp_path):
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        env = prepared(tmp_path, smtp, 2)
+        without = {k: v for k, v in env.items() if k != "CUSTODE_SMTP_URL"}
+        with running("notifier", env=without) as notifier:
+            deadline = time.monotonic() + 20
+            while statuses(tmp_path) != ["held", "held"]:
+                assert time.monotonic() < deadline, statuses(tmp_path)
+                time.sleep(0.1)
+            assert notifier.stop() == 0
+
+        with running("notifier", env=env) as notifier:
+            notifier.wait_for(r"notifier started: steps .*delivery")
+            time.sleep(2)
+            assert smtp.mailbox.messages == [] and statuses(tmp_path) == ["held", "held"]
+            subprocess.run([sys.executable, "-m", "custode", "shell", "-c", RELEASE], env=env, check=True, timeout=60)
+            wait_all_sent(tmp_path, 20)
+            assert notifier.stop() == 0
+        assert sorted(mail["Subject"] for mail in smtp.mailbox.messages) == ["message 0", "message 1"]
+    finally:
+        smtp.stop()

@@ -16,4 +16,4 @@ class TransportError(Exception):
 
 
 class NotConfigured(TransportError):
-    """The channel cannot be used until a setting is given; messages wait for it instead of failing."""
+    """The channel cannot be used until a setting is given; its messages are held for staff to release or discard."""
