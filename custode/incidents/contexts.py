@@ -11,9 +11,10 @@ Templates are ``messages/<lang>/<name>.txt`` (``custode.incidents.templating``).
   "storage", "mail", "other"), "own" with ``cause_name`` when it is one of their assets, "" when there is
   nothing more to say; ``cause_text``: ``_cause.txt`` rendered with those ("un guasto al server che ospita
   i Suoi siti"); ``started``/``ended`` {time, day}, ``same_day``, ``duration``; ``next_update``
-  ("30 minuti"); ``status_url``; ``update`` {text, author, time, status} in customer_update; ``summary``
+  ("30 minuti"); ``status_url``; ``impact`` (outage, degraded or job: customer_job_opened and
+  customer_job_resolved tell of the last two); ``update`` {text, author, time, status} in customer_update; ``summary``
   (what the resolver wrote) in customer_resolved;
-- staff templates: ``incident`` {id, title, status, root, root_key, root_kind, reason, monitors, customers,
+- staff templates: ``incident`` {id, title, status, impact, root, root_key, root_kind, reason, monitors, customers,
   customer_names (the first five), more_customers, owner, started}, the title Custode wrote and the check's
   reason in the reader's language, ``url``, and where they apply
   ``update``, ``duration``, ``silence``/``since``/``every`` (staff_reminder) or ``failed`` (staff_failed);
@@ -85,7 +86,8 @@ def customer_incident(incident: Incident, row: AffectedCustomer, assets: list[As
     cause, cause_name = _cause(incident, row.customer, assets)
     services = services_of(assets, language)
     return {
-        **services, "customer": {"name": row.customer.name}, "cause": cause, "cause_name": cause_name,
+        **services, "customer": {"name": row.customer.name}, "impact": incident.impact,
+        "cause": cause, "cause_name": cause_name,
         "cause_text": templating.phrase("_cause", language, {**services, "cause": cause, "cause_name": cause_name}),
         "started": when(started, tz, language), "ended": when(ended, tz, language) if ended else None,
         "same_day": wording.same_day(started, ended, tz) if ended else True,
@@ -143,6 +145,7 @@ def staff_incident(incident: Incident, facts: dict, provider: Provider, language
     return {
         "incident": {
             "id": incident.pk, "title": titles.say(incident.title, language), "status": incident.status,
+            "impact": incident.impact,
             "root": root.name if root else "", "root_key": root.key if root else "",
             "root_kind": wording.kind(root.kind, language) if root else "",
             "reason": reasons.say(facts["reason"], language),

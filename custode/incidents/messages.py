@@ -44,12 +44,18 @@ def incident_opened(incident: Incident, *, customers: Iterable | None = None) ->
     """
     provider = Provider.get()
     jobs = contexts.job_outputs(incident)
-    out = _to_staff(incident, provider, "opened", "staff_opened", "incident.opened", lambda language: {"jobs": jobs})
+    out = _to_staff(incident, provider, "opened", _told_as(incident, "staff_opened"), "incident.opened",
+                    lambda language: {"jobs": jobs})
     theirs = affected_assets(incident)
     for row in _affected(incident, customers):
-        out += _to_customer(incident, row, theirs.get(row.customer_id, []), provider, "opened", "customer_opened",
-                            "incident.opened")
+        out += _to_customer(incident, row, theirs.get(row.customer_id, []), provider, "opened",
+                            _told_as(incident, "customer_opened"), "incident.opened")
     return out + _to_subscribers(incident, provider, "opened", "subscriber_opened", "incident.opened")
+
+
+def _told_as(incident: Incident, template: str) -> str:
+    """An outage's template, or its ``*_job_*`` twin for a failed job or a degradation: the asset still serves."""
+    return template if incident.impact == Impact.OUTAGE else template.replace("_", "_job_", 1)
 
 
 def incident_updated(incident: Incident, update: Update) -> list[Outgoing]:
@@ -86,7 +92,7 @@ def incident_resolved(incident: Incident) -> list[Outgoing]:
     theirs = affected_assets(incident)
     for row in _affected(incident, None):
         out += _to_customer(incident, row, theirs.get(row.customer_id, []), provider, "resolved",
-                            "customer_resolved", "incident.resolved", customer)
+                            _told_as(incident, "customer_resolved"), "incident.resolved", customer)
     return out + _to_subscribers(incident, provider, "resolved", "subscriber_resolved", "incident.resolved", customer)
 
 

@@ -111,3 +111,42 @@ def test_a_check_custode_cannot_run_is_told_to_staff_only_and_opens_no_incident(
     assert all("MIRADOR_DB_PASSWORD" in m.body and "site-00-mysql" in m.subject for m in alerts)
     run(T0 + 2 * S)
     assert alerts.count() == 2, "told once per time the monitor goes into error"
+
+
+@pytest.mark.parametrize(("language", "subject", "words", "never"), [
+    ("en", "Job failed", "no customer has been told", "has been down"),
+    ("it", "Job non riuscito", "nessun cliente è stato avvisato", "non risponde"),
+    ("es", "Tarea fallida", "no se ha avisado a ningún cliente", "no responde"),
+])
+def test_staff_read_a_failed_job_as_a_job_not_as_an_outage(language, subject, words, never):
+    world = build(sites=2, customers=1)
+    for profile in world.staff:
+        profile.language = language
+        profile.save()
+    factories.state_change(heartbeat_on(world.server), State.DOWN, at=T0)
+    run(T0 + S)
+    alert = Message.objects.filter(audience="staff").first()
+    assert subject in alert.subject and "srv-1-backup" in alert.subject
+    assert words in alert.body and never not in alert.body
+
+
+@pytest.mark.parametrize(("language", "opened", "resolved"), [
+    ("en", "a scheduled task did not complete", "completes again"),
+    ("it", "un'attività programmata non è stata completata", "viene di nuovo completata"),
+    ("es", "una tarea programada no se ha completado", "vuelve a completarse"),
+])
+def test_a_customer_told_of_a_failed_job_hears_that_their_service_still_works(language, opened, resolved):
+    world = build(sites=1, customers=1)
+    customer = world.customers[0]
+    customer.language = language
+    customer.save()
+    nightly = factories.monitor("site-00-export", asset=world.sites[0], type="push", interval=86400,
+                                impact=Impact.JOB, tell_customer=True, spec={"grace": 3600})
+    factories.state_change(nightly, State.DOWN, at=T0)
+    run(T0 + S)
+    factories.state_change(nightly, State.UP, at=T0 + 3600 * S)
+    run(T0 + 3 * 3600 * S)
+    first, last = Message.objects.filter(audience="customer").order_by("id")
+    assert opened in first.subject and "Referente 00" in first.body
+    assert "unavailable" not in first.body and "non è disponibile" not in first.body
+    assert resolved in last.subject
