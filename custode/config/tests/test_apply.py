@@ -120,6 +120,8 @@ BAD = [
     ("unknown plan", "plan: basic", "plan: gold", "plan: gold", "customers[1].plan: unknown plan 'gold'; known plans: "),
     ("duplicate key", "    plan: basic\n", "    plan: basic\n    plan: platinum\n", "plan: platinum",
      "customers[1].plan: 'plan' is written twice"),
+    ("unknown impact", "type: tcp, host: 192.0.2.20", "type: tcp, impact: fatal, host: 192.0.2.20", "impact: fatal",
+     "customers[0].assets[2].monitors[0].impact: "),
     ("negative uptime promise", _PLATINUM_HOURS, "    uptime: -99.9\n" + _PLATINUM_HOURS, "uptime: -99.9",
      _BAD_UPTIME),
     ("uptime promise above 100", _PLATINUM_HOURS, "    uptime: 100.1%\n" + _PLATINUM_HOURS, "uptime: 100.1%",
@@ -183,3 +185,16 @@ def test_a_file_that_is_not_a_mapping_is_refused():
     with pytest.raises(ConfigErrors) as caught:
         apply("- just\n- a list\n")
     assert "must be a mapping" in caught.value.lines()[0]
+
+
+def test_what_a_monitors_failure_means_applies_exports_and_applies_back_unchanged():
+    text = example().replace("type: tcp, host: 192.0.2.20", "type: tcp, impact: degraded, tell_customer: true, "
+                             "host: 192.0.2.20", 1)
+    apply(text)
+    rdp = Monitor.objects.get(key="bianchi-srv-rdp")
+    assert (rdp.impact, rdp.tell_customer) == ("degraded", True)
+    assert Monitor.objects.get(key="vps-01-heartbeat").impact == "job"
+    assert Monitor.objects.get(key="bianchi-home").impact == "outage"
+    exported = export_yaml()
+    assert exported.count("impact:") == 1 and exported.count("tell_customer:") == 1
+    assert not apply(exported).changed and export_yaml() == exported
