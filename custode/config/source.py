@@ -101,6 +101,9 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict, pr
             items.append(_build(loader, item, path + (i,), lines, problems))
         return items
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except ValueError:
         return node.value  # e.g. 2027-13-45 looks like a date but is none: the schema says why
+    if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store it; SQLite would, silently
+        problems.append(Problem(path, "contains a NUL character (\\0), which no field accepts"))
+    return value

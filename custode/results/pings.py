@@ -163,7 +163,7 @@ class PingApp:
             return await answer(send, 404, NOT_A_PING_URL)
         if scope["method"] not in ("GET", "POST", "HEAD"):
             return await answer(send, 405, b"use GET or POST\n")
-        body = (await _body(receive)).decode("utf-8", errors="replace")
+        body = (await _body(receive)).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
         remote = (scope.get("client") or ("",))[0] or ""
         token, kind, exit_code = parsed
         found = await self.recorder.record(token, kind, remote, body, exit_code)

@@ -126,6 +126,8 @@ BAD = [
      _BAD_UPTIME),
     ("uptime promise above 100", _PLATINUM_HOURS, "    uptime: 100.1%\n" + _PLATINUM_HOURS, "uptime: 100.1%",
      _BAD_UPTIME),
+    ("NUL character in a name", "name: Studio Legale Bianchi", 'name: "Studio\\0 Legale Bianchi"', "Studio\\0",
+     "customers[0].name: contains a NUL character"),
     ("uptime promise that is a word", _PLATINUM_HOURS, "    uptime: abc\n" + _PLATINUM_HOURS, "uptime: abc",
      _BAD_UPTIME),
 ]

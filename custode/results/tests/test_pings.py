@@ -122,6 +122,16 @@ def test_large_body_is_cut_not_refused(base_url):
     assert len(monitor.last_ping_body) == 10_000
 
 
+def test_a_body_with_nul_bytes_is_kept_with_them_shown_and_spoils_no_other_ping(base_url):
+    """PostgreSQL text cannot hold NUL: stored raw, it would fail the whole batch of pings with it."""
+    monitor, other = push_monitor(), push_monitor()
+    binary = httpx.post(f"{base_url}/ping/{monitor.push_token}/fail", content=b"tar: \x00\x00 truncated")
+    assert binary.status_code == 200 and httpx.get(f"{base_url}/ping/{other.push_token}").status_code == 200
+    assert Ping.objects.get(monitor=monitor).body == "tar: \ufffd\ufffd truncated"
+    monitor.refresh_from_db()
+    assert monitor.last_ping_body == "tar: \ufffd\ufffd truncated"
+
+
 def test_paths_outside_ping_reach_django(base_url):
     assert httpx.get(f"{base_url}/api/v1/openapi.json").status_code == 200
 
