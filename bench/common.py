@@ -33,7 +33,74 @@ def ensure_tools(*names: str) -> None:
                    stdout=subprocess.DEVNULL)
 
 
+PORTS: list[int] = []  # --port-range: the ports this bench may listen on, taken in turn
+DATABASE_URL: str | None = None  # --postgres: the throw-away PostgreSQL database of this run
+
+
+def add_arguments(parser) -> None:
+    """The options every bench takes: where it may listen, and which database Custode uses."""
+    parser.add_argument("--port-range", default=None, metavar="LOW-HIGH",
+                        help="loopback ports the bench may listen on, e.g. 20000-20099 (default: any free one)")
+    parser.add_argument("--postgres", default=None, metavar="URL",
+                        help="run Custode on a throw-away database created on this PostgreSQL server, e.g. "
+                             "postgresql://postgres@127.0.0.1:5432/test (default: SQLite)")
+
+
+@contextmanager
+def configured(args):
+    """Apply the common options of ARGS for the bench's lifetime; a PostgreSQL database is dropped after."""
+    global DATABASE_URL
+    if args.port_range:
+        low, _, high = args.port_range.partition("-")
+        if not (low.isdigit() and high.isdigit() and 1024 <= int(low) <= int(high) <= 65535):
+            raise SystemExit(f"--port-range {args.port_range!r}: must be LOW-HIGH, like 20000-20099")
+        PORTS[:] = range(int(low), int(high) + 1)
+    if not args.postgres:
+        yield "sqlite"
+        return
+    with throwaway_postgres(args.postgres) as url:
+        DATABASE_URL = url
+        try:
+            yield "postgresql"
+        finally:
+            DATABASE_URL = None
+
+
+@contextmanager
+def throwaway_postgres(server_url: str):
+    """A new, empty database on SERVER_URL's server for one run; dropped when the run ends."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    name = f"custode_bench_{os.getpid()}"
+    parts = urlsplit(server_url)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def free_port() -> int:
+    """A free loopback port: the next free one of --port-range when given, else any the system picks."""
+    for _ in range(len(PORTS)):
+        port = PORTS.pop(0)
+        PORTS.append(port)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    if PORTS:
+        raise SystemExit(f"--port-range: no free port among {PORTS[0]}-{PORTS[-1]}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -138,8 +205,11 @@ def run_wrk(url: str, *, seconds: int, connections: int, threads: int = 1, close
 
 
 def custode_env(data_dir: str, **extra: str) -> dict:
+    """Custode's environment for a bench: none of the caller's CUSTODE_* settings, this run's database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODE_")}
     env.update(CUSTODE_DATA_DIR=data_dir, CUSTODE_LOG_LEVEL="WARNING", **extra)
+    if DATABASE_URL:
+        env["CUSTODE_DATABASE_URL"] = DATABASE_URL
     return env
 
 

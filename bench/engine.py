@@ -8,7 +8,7 @@ and prints, measured in this run:
   2. scheduling lag p50/p99 at 1,000 checks/s (goal p99 < 1 s);
   3. resident memory per monitor with 100,000 monitors loaded (goal <= 2 KiB).
 
-Usage: bench/engine.py [--seconds 20] [--monitors 100000] [--quick]
+Usage: bench/engine.py [--seconds 20] [--monitors 100000] [--quick] [--port-range LOW-HIGH] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import tempfile
 import threading
 import time
 
-from common import (cpu_seconds, custode, custode_env, nginx, nginx_requests, rss_bytes, run_wrk, setup_django,
+from common import (add_arguments, configured, cpu_seconds,
+                    custode, custode_env, nginx, nginx_requests, rss_bytes, run_wrk, setup_django,
                     stop)
 
 
@@ -125,8 +126,9 @@ def main() -> None:
     parser.add_argument("--monitors", type=int, default=100_000, help="for the memory figure")
     parser.add_argument("--quick", action="store_true", help="throughput and lag only")
     parser.add_argument("--load", type=int, default=4000, help="monitors checked every second for the throughput figure")
+    add_arguments(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="custode-bench-") as data_dir, nginx() as port:
+    with configured(args) as database, tempfile.TemporaryDirectory(prefix="custode-bench-") as data_dir, nginx() as port:
         setup_django(data_dir)
         print("HTTP checks per CPU-second (target: nginx on loopback)")
         ours = throughput(data_dir, port, args.seconds, monitors=args.load)

@@ -12,7 +12,7 @@ in this run:
   3. that every contact got exactly one "opened" and, once the target is back, one "resolved" e-mail,
      and the on-call technician exactly one alert of each.
 
-Usage: bench/notify.py [--rounds 3]
+Usage: bench/notify.py [--rounds 3] [--port-range LOW-HIGH] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from collections import Counter
 from email.message import EmailMessage
 from pathlib import Path
 
-from common import ROOT, custode, custode_env, free_port, setup_django, stop
+from common import add_arguments, configured, ROOT, custode, custode_env, free_port, setup_django, stop
 
 sys.path.insert(0, str(ROOT))
 
@@ -108,6 +108,7 @@ def _address(message: EmailMessage) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
+    add_arguments(parser)
     args = parser.parse_args()
     from aiosmtpd.controller import Controller
 
@@ -118,7 +119,7 @@ def main() -> int:
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
     addresses = contact_addresses()
-    with tempfile.TemporaryDirectory(prefix="custode-bench-notify-") as data_dir:
+    with configured(args) as database, tempfile.TemporaryDirectory(prefix="custode-bench-notify-") as data_dir:
         setup_django(data_dir)
         from custode.engine.tests.harness import Target
 

@@ -5,7 +5,7 @@ Both are loaded by the same wrk (1 thread, 50 keep-alive connections) on this ma
 a fixed body, Custode stores every ping (SQLite in a temporary data dir) before answering.
 Prints pings/s, nginx requests/s, their ratio, p99 latency, and checks that every ping was stored.
 
-Usage: bench/ping.py [--seconds 10] [--connections 50]
+Usage: bench/ping.py [--seconds 10] [--connections 50] [--port-range 20000-20099] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ import argparse
 import sys
 import tempfile
 
-from common import custode, custode_env, free_port, nginx, run_wrk, setup_django, stop, wait_port
+from common import add_arguments, configured, custode, custode_env, free_port, nginx, run_wrk, setup_django, stop, wait_port
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
+    add_arguments(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="custode-bench-") as data_dir:
+    with configured(args) as database, tempfile.TemporaryDirectory(prefix="custode-bench-") as data_dir:
         setup_django(data_dir)
         from custode.assets.models import Asset
         from custode.monitors.models import Monitor
@@ -41,7 +42,7 @@ def main() -> None:
         stored = Ping.objects.count()
         with nginx(body="OK") as nginx_port:
             reference = run_wrk(f"http://127.0.0.1:{nginx_port}/", seconds=args.seconds, connections=args.connections)
-    print(f"custode web: {ours['rps']:.0f} pings/s (p99 {ours['p99_ms']:.1f} ms, {ours['errors']} errors, "
+    print(f"custode web on {database}: {ours['rps']:.0f} pings/s (p99 {ours['p99_ms']:.1f} ms, {ours['errors']} errors, "
           f"{stored} of {ours['requests']} stored)")
     print(f"nginx fixed body: {reference['rps']:.0f} requests/s (p99 {reference['p99_ms']:.1f} ms)")
     print(f"ratio: {ours['rps'] / reference['rps']:.2f}x nginx (goal: >= 5,000 pings/s)")

@@ -7,7 +7,7 @@ the same bytes as a static file from nginx (gzipped for both, as browsers ask), 
 (1 thread, 50 keep-alive connections).
 Prints req/s for both, their ratio, and the p99 latency of each at a paced ~1,000 req/s.
 
-Usage: bench/status.py [--seconds 10] [--connections 50] [--components 200]
+Usage: bench/status.py [--seconds 10] [--connections 50] [--components 200] [--port-range LOW-HIGH] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import tempfile
 import urllib.request
 from pathlib import Path
 
-from common import custode, custode_env, free_port, nginx, run_wrk, setup_django, stop, wait_port
+from common import add_arguments, configured, custode, custode_env, free_port, nginx, run_wrk, setup_django, stop, wait_port
 
 SLUG = "stato"
 
@@ -87,8 +87,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--components", type=int, default=200)
+    add_arguments(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="custode-bench-") as data_dir:
+    with configured(args) as database, tempfile.TemporaryDirectory(prefix="custode-bench-") as data_dir:
         setup_django(data_dir)
         world(data_dir, args.components)
         port = free_port()
