@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from custode.directory.models import Customer
 from custode.notify.models import Audience, Channel, Message
@@ -41,16 +41,16 @@ def held_count() -> int:
 
 def unalerted_incidents(incidents: Iterable) -> set[int]:
     """The ids among INCIDENTS whose staff alert reached nobody: told (``confirmed_at`` set), yet not one staff
-    message of their opening was sent or is still being tried: no staff member had anywhere to be reached, or
-    each message failed, was held or discarded. An incident not yet told of is not among them: nobody was meant
-    to know yet.
+    message of their opening was sent or is on its first try: no staff member had anywhere to be reached, or each
+    message failed, was held, was discarded or is being retried after a failure (a webhook that refuses is no
+    alert). An incident not yet told of is not among them: nobody was meant to know yet.
     """
     told = {incident.pk for incident in incidents if incident.confirmed_at is not None}
     if not told:
         return set()
-    reaching = (Message.objects.filter(audience=Audience.STAFF, topic__in=[f"incident:{pk}" for pk in told],
-                                       key__contains=":opened:staff:",
-                                       status__in=[Message.Status.PENDING, Message.Status.SENT])
+    first_try = Q(status=Message.Status.PENDING, attempts=0)
+    reaching = (Message.objects.filter(first_try | Q(status=Message.Status.SENT), audience=Audience.STAFF,
+                                       topic__in=[f"incident:{pk}" for pk in told], key__contains=":opened:staff:")
                 .order_by().values_list("topic", flat=True).distinct())
     return told - {int(topic.split(":", 1)[1]) for topic in reaching}
 

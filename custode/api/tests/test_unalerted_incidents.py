@@ -46,6 +46,15 @@ def test_a_staff_alert_that_failed_everywhere_counts_as_nobody_alerted(read_clie
     assert read_client.get(f"/incidents/{alerted.pk}").json()["staff_alerted"] is False
 
 
+def test_a_staff_alert_being_retried_after_a_failure_has_alerted_nobody_yet(read_client, incidents):
+    _, alerted = incidents
+    staff = Message.objects.filter(topic=f"incident:{alerted.pk}", audience="staff")
+    staff.update(attempts=3, last_error="connection refused")
+    assert read_client.get(f"/incidents/{alerted.pk}").json()["staff_alerted"] is False
+    staff.update(status=Message.Status.SENT)
+    assert read_client.get(f"/incidents/{alerted.pk}").json()["staff_alerted"] is True
+
+
 @pytest.mark.parametrize("language", ["en", "it", "es"])
 def test_the_dashboard_the_list_and_the_page_warn_of_an_incident_nobody_on_staff_heard_of(client, tech, incidents,
                                                                                           language):
