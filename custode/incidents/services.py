@@ -40,6 +40,14 @@ def incident_lock() -> None:
         Provider.get()
 
 
+def _still_open(incident: Incident) -> None:
+    """Under the lock, re-read INCIDENT's status: the caller's copy may predate an auto-resolve or a merge,
+    and writing from it would put a resolved incident back in progress, open forever."""
+    incident.refresh_from_db(fields=["status", "resolved_at", "confirmed_at", "merged_into", "stable_since"])
+    if incident.status == Status.RESOLVED:
+        raise Invalid("incident", f"incident {incident.pk} is resolved")
+
+
 def on_call() -> StaffProfile | None:
     return StaffProfile.objects.filter(on_call=True).order_by("id").first()
 
@@ -217,6 +225,7 @@ def incident_post_update(
     at = at or timezone.now()
     with transaction.atomic():
         incident_lock()
+        _still_open(incident)
         if public and incident.confirmed_at is None:
             incident_confirm(incident=incident, at=at)
         update = _record(incident, author, status, public, template or "", message, language, at)
@@ -273,6 +282,7 @@ def incident_resolve(
         raise Invalid("language", f"must be one of {', '.join(LANGUAGES)}, not {language!r}")
     with transaction.atomic():
         incident_lock()
+        _still_open(incident)
         update = _record(incident, author, Status.RESOLVED, True, "resolved", message, language, at)
         incident.status, incident.resolved_at, incident.stable_since = Status.RESOLVED, at, None
         incident.last_public_update_at = at

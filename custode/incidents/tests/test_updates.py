@@ -131,3 +131,20 @@ def test_merging_by_hand_moves_customers_without_telling_them_again():
         services.incident_merge(child=site_incident, parent=server_incident)
     with pytest.raises(Invalid, match="into itself"):
         services.incident_merge(child=server_incident, parent=server_incident)
+
+
+@pytest.mark.parametrize("late", ["update", "resolve"])
+def test_an_update_from_a_copy_read_before_the_auto_resolve_is_refused_and_the_incident_stays_resolved(late):
+    world = build()
+    incident = outage(world)
+    stale = Incident.objects.get(pk=incident.pk)  # the technician's page, read while it was open
+    services.incident_resolve(incident=incident, at=T0 + 900 * S)  # the processor resolves it meanwhile
+    with pytest.raises(Invalid):
+        if late == "update":
+            services.incident_post_update(incident=stale, author=world.on_call, status="monitoring",
+                                          template="monitoring", at=T0 + 901 * S)
+        else:
+            services.incident_resolve(incident=stale, author=world.on_call, at=T0 + 901 * S)
+    incident.refresh_from_db()
+    assert incident.status == Status.RESOLVED and incident.resolved_at == T0 + 900 * S
+    assert incident.updates.count() == 1
