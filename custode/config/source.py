@@ -61,25 +61,44 @@ class Source:
         return ConfigErrors(self.filename, [(self.line(p.path), path_text(p.path), p.message) for p in ordered])
 
 
-def load(text: str, filename: str) -> Source:
+# libyaml's parser (five times faster) when PyYAML was built with it: it marks the same lines.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
+
+
+def load(text: str, filename: str, *, loader_class: type[yaml.SafeLoader] = _Loader) -> Source:
     """Parse TEXT; ConfigErrors for a syntax error or a key written twice in one mapping."""
-    loader = yaml.SafeLoader(text)
+    data = text if loader_class is yaml.SafeLoader else text.encode("utf-8")  # libyaml's positions count bytes
+    source = Source(filename, None, {(): 1})
+    problems: list[Problem] = []
     try:
-        node = loader.get_single_node()
-        source = Source(filename, None, {(): 1})
-        problems: list[Problem] = []
-        if node is not None:
-            source.data = _build(loader, node, (), source.lines, problems)
+        loader = loader_class(data)  # PyYAML's own reader refuses unprintable characters here
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                source.data = _build(loader, node, (), source.lines, problems)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = mark.line + 1 if mark else None
-        reason = getattr(e, "problem", None) or str(e)
-        raise ConfigErrors(filename, [(line, "", f"not valid YAML: {reason}")]) from None
-    finally:
-        loader.dispose()
+        raise ConfigErrors(filename, [(_error_line(e, data), "", f"not valid YAML: {_reason(e)}")]) from None
     if problems:
         raise source.errors(problems)
     return source
+
+
+def _error_line(error: yaml.YAMLError, data: str | bytes) -> int | None:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark:
+        return mark.line + 1
+    if isinstance(error, yaml.reader.ReaderError):  # a character YAML refuses: its position in DATA
+        return data[: error.position].count(b"\n" if isinstance(data, bytes) else "\n") + 1
+    return None
+
+
+def _reason(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"character #x{error.character:04x} is not allowed ({error.reason})"
+    return getattr(error, "problem", None) or str(error)
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict, problems: list[Problem]) -> Any:
@@ -87,7 +106,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict, pr
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node)
             child = path + (key,)
             if key in out:
                 problems.append(Problem(child, f"{key!r} is written twice in the same mapping"))
@@ -101,9 +120,16 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict, pr
             items.append(_build(loader, item, path + (i,), lines, problems))
         return items
     try:
-        value = loader.construct_object(node, deep=True)
+        value = _scalar(loader, node)
     except ValueError:
         return node.value  # e.g. 2027-13-45 looks like a date but is none: the schema says why
     if isinstance(value, str) and "\x00" in value:  # PostgreSQL cannot store it; SQLite would, silently
         problems.append(Problem(path, "contains a NUL character (\\0), which no field accepts"))
     return value
+
+
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """NODE's value; a plain string (most of a file) without the constructor's bookkeeping."""
+    if node.tag == _STR and isinstance(node, yaml.ScalarNode):
+        return node.value
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,58 @@
+"""Reading a config file: libyaml's parser and PyYAML's own give the same values, lines and errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from custode.config.source import ConfigErrors, load
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "custode.example.yaml"
+LOADERS = [yaml.SafeLoader, yaml.CSafeLoader] if yaml.__with_libyaml__ else [yaml.SafeLoader]
+
+
+def errors(text: str, loader_class) -> list[str]:
+    with pytest.raises(ConfigErrors) as caught:
+        load(text, "custode.yaml", loader_class=loader_class)
+    return caught.value.lines()
+
+
+def test_pyyaml_in_use_has_libyaml():
+    assert yaml.__with_libyaml__
+
+
+def test_both_parsers_read_the_example_to_the_same_values_and_lines():
+    text = EXAMPLE.read_text(encoding="utf-8")
+    python, c = (load(text, "custode.yaml", loader_class=loader) for loader in LOADERS)
+    assert c.data == python.data
+    assert c.lines == python.lines
+    assert c.line(("customers", 0, "assets", 1, "warranty_until")) == text[: text.index("warranty_until")].count("\n") + 1
+
+
+@pytest.mark.parametrize("loader_class", LOADERS)
+def test_values_keep_their_yaml_types(loader_class):
+    source = load("a: 2027-03-12\nb: 2027-13-45\nc: 3\nd: true\ne: ~\nf: '3'\ng: 1.5\n", "x", loader_class=loader_class)
+    assert source.data == {"a": dt.date(2027, 3, 12), "b": "2027-13-45", "c": 3, "d": True, "e": None, "f": "3", "g": 1.5}
+
+
+@pytest.mark.parametrize("loader_class", LOADERS)
+def test_a_key_written_twice_names_its_second_line(loader_class):
+    assert errors("a:\n  b: 1\n  c: 2\n  b: 3\n", loader_class) == ["custode.yaml:4 a.b: 'b' is written twice in the same mapping"]
+
+
+@pytest.mark.parametrize("loader_class", LOADERS)
+def test_a_nul_character_names_its_line(loader_class):
+    assert errors('a:\n  - "x"\n  - "y\\0"\n', loader_class) == [
+        "custode.yaml:3 a[1]: contains a NUL character (\\0), which no field accepts"
+    ]
+
+
+@pytest.mark.parametrize("loader_class", LOADERS)
+@pytest.mark.parametrize(("text", "line"), [("a: [b\nc: d\n", 2), ("a: b\nc\n", 3), ("a: ok\nb: \"è\x01\"\n", 2)],
+                         ids=["unclosed list", "key without colon", "control character"])
+def test_a_syntax_error_names_its_line(loader_class, text, line):
+    (problem,) = errors(text, loader_class)
+    assert problem.startswith(f"custode.yaml:{line}: not valid YAML: "), problem
