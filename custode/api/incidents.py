@@ -13,12 +13,14 @@ from pydantic import Field
 
 from custode.api.crud import Page
 from custode.api.errors import Conflict, InvalidQuery
+from custode.api.resources import can_write
 from custode.directory.models import Customer, Provider
 from custode.incidents import services
 from custode.incidents.contexts import update_text
 from custode.incidents.models import Incident, Status as IncidentStatus, Update
 from custode.incidents.selectors import incident_detail
 from custode.lib.changes import Invalid, NotFound
+from custode.lib.notify_targets import redacted
 from custode.notify import services as notify_services
 from custode.notify.models import Channel, Message
 from custode.notify.selectors import delivery_log, staff_alerted, unalerted_incidents
@@ -262,16 +264,17 @@ def _author(request: HttpRequest):
     return getattr(request.auth.user, "staff", None)
 
 
-def _message(m: Message) -> dict:
+def _message(m: Message, request: HttpRequest) -> dict:
+    recipient = m.recipient if m.channel == Channel.EMAIL or can_write(request) else redacted(m.recipient)
     return {
         "id": m.pk, "topic": m.topic, "audience": m.audience, "customer": m.customer.key if m.customer else None,
-        "channel": m.channel, "recipient": m.recipient, "recipient_name": m.recipient_name, "language": m.language,
+        "channel": m.channel, "recipient": recipient, "recipient_name": m.recipient_name, "language": m.language,
         "subject": m.subject, "status": m.status, "attempts": m.attempts, "last_error": m.last_error,
         "created_at": m.created_at, "next_attempt_at": m.next_attempt_at, "sent_at": m.sent_at,
     }
 
 
-def _log_page(page: Page, *, topic: Optional[str] = None, where: Optional[MessageFilters] = None) -> dict:
+def _log_page(request: HttpRequest, page: Page, *, topic: Optional[str] = None, where: Optional[MessageFilters] = None) -> dict:
     where = where or MessageFilters()
     try:
         rows = delivery_log(topic=topic, customer=_customer(where.customer), status=where.status)
@@ -282,7 +285,7 @@ def _log_page(page: Page, *, topic: Optional[str] = None, where: Optional[Messag
             raise InvalidQuery("channel", f"unknown channel {where.channel!r}; one of {', '.join(Channel.values)}")
         rows = rows.filter(channel=where.channel)
     items = rows[page.offset : page.offset + page.limit]
-    return {"count": rows.count(), "limit": page.limit, "offset": page.offset, "items": [_message(m) for m in items]}
+    return {"count": rows.count(), "limit": page.limit, "offset": page.offset, "items": [_message(m, request) for m in items]}
 
 
 incidents = Router(tags=["incidents"])
@@ -341,13 +344,13 @@ def incident_resolve(request: HttpRequest, incident_id: int, payload: ResolveIn)
 def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page]):
     if not Incident.objects.filter(pk=incident_id).exists():
         raise NotFound("incident", str(incident_id))
-    return _log_page(page, topic=f"incident:{incident_id}")
+    return _log_page(request, page, topic=f"incident:{incident_id}")
 
 
 @messages.get("", response={200: MessagePage, 422: FieldErrorsOut}, operation_id="messages_list",
               summary="The delivery log: every message in the outbox, newest first")
 def message_list(request: HttpRequest, page: Query[Page], where: Query[MessageFilters]):
-    return _log_page(page, where=where)
+    return _log_page(request, page, where=where)
 
 
 def _decide(request: HttpRequest, payload: DecisionIn, decision) -> dict:

@@ -32,6 +32,7 @@ from custode.directory.services import (
 from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec
 from custode.lib.changes import Change
 from custode.lib.links import ping_url, status_url
+from custode.lib.notify_targets import redacted
 from custode.lib.types import Key
 from custode.maintenance.models import MaintenanceWindow
 from custode.maintenance.services import maintenance_delete, maintenance_save, maintenance_spec
@@ -54,6 +55,7 @@ class Resource:
     filters: dict[str, str] = field(default_factory=dict)
     lookup: str = "key"
     exists: Callable[[Any], bool] | None = None
+    redact: Callable[[dict], dict] | None = None  # what a read-only token sees of the body's secrets
 
     def key_of(self, body: Any) -> Any:
         return getattr(body, "id", None)
@@ -62,7 +64,19 @@ class Resource:
         return self.body_of(obj).model_dump(mode="json")
 
     def out(self, obj: Model, request: HttpRequest) -> dict:
-        return {**self.body_dict(obj), **self.extra(obj, request)}
+        body = self.body_dict(obj)
+        if self.redact is not None and not can_write(request):
+            body = self.redact(body)
+        return {**body, **self.extra(obj, request)}
+
+
+def can_write(request: HttpRequest) -> bool:
+    """Whether REQUEST's token may change things, and so see the secrets it could set."""
+    return bool(getattr(getattr(request, "auth", None), "can_write", False))
+
+
+def _contact_redacted(body: dict) -> dict:
+    return {**body, "notify": [redacted(target) for target in body.get("notify") or ()]}
 
 
 class ContactIn(ContactSpec):
@@ -133,6 +147,7 @@ RESOURCES = [
         filters={"customer": "customer__key"},
         lookup="pk",
         exists=lambda body: Contact.objects.filter(customer__key=body.customer, name=body.name).exists(),
+        redact=_contact_redacted,
     ),
     Resource(
         name="assets",

@@ -20,3 +20,25 @@ def _target(value: Any) -> str:
 
 
 NotifyTarget = Annotated[str, BeforeValidator(_target)]
+
+
+_PATH_IS_SECRET = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})  # generic webhooks: /hooks/<secret>
+
+
+def redacted(target: str) -> str:
+    """TARGET as a reader without the right to change it may see it: bot tokens, webhook keys and passwords
+    masked by Apprise's own privacy rendering, a generic webhook's path hidden, and no query string."""
+    if target == "email":
+        return target
+    import apprise  # the API's read-only answers only; the rest of Custode never needs it here
+
+    plugin = apprise.Apprise.instantiate(target)
+    if plugin is None:  # a subscriber's https:// webhook, or a URL Apprise does not know: its host only
+        scheme, _, rest = target.partition("://")
+        host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+        return f"{scheme}://{host}/…" if host else f"{scheme}://…"
+    shown = plugin.url(privacy=True).split("?", 1)[0]
+    scheme, _, rest = shown.partition("://")
+    if scheme.lower() in _PATH_IS_SECRET and "/" in rest.rstrip("/"):
+        shown = f"{scheme}://{rest.split('/', 1)[0]}/…"
+    return shown
