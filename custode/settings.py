@@ -12,15 +12,16 @@ DATA_DIR = Path(os.environ.get("CUSTODE_DATA_DIR", "data")).resolve()
 
 SECRET_KEY = env.secret_key(DATA_DIR)
 DEBUG = env.env_bool("CUSTODE_DEBUG")
-BASE_URL = os.environ.get("CUSTODE_BASE_URL", "").rstrip("/")
+BASE_URL = env.base_url(os.environ.get("CUSTODE_BASE_URL", ""))
 LISTEN = env.listen(os.environ.get("CUSTODE_LISTEN", "127.0.0.1:8000"))
 SMTP_URL = os.environ.get("CUSTODE_SMTP_URL", "")
 MAIL_FROM = os.environ.get("CUSTODE_MAIL_FROM", "")
 WEBHOOK_SECRET = env.env_secret("CUSTODE_WEBHOOK_SECRET") or ""
 METRICS_TOKEN = env.env_secret("CUSTODE_METRICS_TOKEN") or ""  # empty: /metrics is open
-SUBSCRIBER_WEBHOOKS = os.environ.get("CUSTODE_SUBSCRIBER_WEBHOOKS", "public")  # public, any or off
+SUBSCRIBER_WEBHOOKS = env.choice("CUSTODE_SUBSCRIBER_WEBHOOKS", os.environ.get("CUSTODE_SUBSCRIBER_WEBHOOKS", "public"),
+                                 ("public", "any", "off"))
 
-ALLOWED_HOSTS = ["*"]
+ALLOWED_HOSTS = env.allowed_hosts(BASE_URL, LISTEN[0])
 if BASE_URL:
     CSRF_TRUSTED_ORIGINS = [BASE_URL]
 

@@ -95,6 +95,39 @@ def sqlite(path: Path) -> dict:
     }
 
 
+def base_url(value: str) -> str:
+    """CUSTODE_BASE_URL without its trailing slash: empty, or the http(s) address people reach Custode at."""
+    value = value.strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingError(f"CUSTODE_BASE_URL={value!r}: must be the address people reach Custode at, "
+                           "like https://status.example.com")
+    return value.rstrip("/")
+
+
+def choice(name: str, value: str, options: tuple[str, ...]) -> str:
+    """VALUE of the setting NAME when it is one of OPTIONS."""
+    if value not in options:
+        raise SettingError(f"{name}={value!r}: must be one of {', '.join(options)}")
+    return value
+
+
+def allowed_hosts(base: str, listen_host: str) -> list[str]:
+    """The Host headers Custode answers: CUSTODE_BASE_URL's host and loopback names; any when it is unset.
+
+    Unset, links follow the host a request names (a trial on one machine); set, another Host is refused,
+    so nobody can make pages or links on a name of their choosing.
+    """
+    if not base:
+        return ["*"]
+    hosts = {urlsplit(base).hostname, "localhost", "127.0.0.1", "[::1]"}
+    if listen_host not in ("0.0.0.0", "::", ""):
+        hosts.add(f"[{listen_host}]" if ":" in listen_host else listen_host)
+    return sorted(hosts)
+
+
 def listen(value: str) -> tuple[str, int]:
     """CUSTODE_LISTEN as (host, port)."""
     host, sep, port = value.rpartition(":")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
@@ -23,6 +26,40 @@ def test_listen_address_must_be_host_and_port():
     for bad in ("8000", "localhost:http", "host:70000"):
         with pytest.raises(env.SettingError, match="CUSTODE_LISTEN"):
             env.listen(bad)
+
+
+def test_base_url_must_be_an_http_address_and_loses_its_trailing_slash():
+    assert env.base_url("https://status.example.com/") == "https://status.example.com"
+    assert env.base_url("") == ""
+    for bad in ("status.example.com", "ftp://status.example.com", "https://", "https://x.example/?a=1"):
+        with pytest.raises(env.SettingError, match="CUSTODE_BASE_URL"):
+            env.base_url(bad)
+
+
+def test_an_unknown_subscriber_webhooks_value_names_the_setting_and_the_choices():
+    assert env.choice("CUSTODE_SUBSCRIBER_WEBHOOKS", "any", ("public", "any", "off")) == "any"
+    with pytest.raises(env.SettingError, match="CUSTODE_SUBSCRIBER_WEBHOOKS='Public': must be one of public, any, off"):
+        env.choice("CUSTODE_SUBSCRIBER_WEBHOOKS", "Public", ("public", "any", "off"))
+
+
+def test_with_a_base_url_only_its_host_and_loopback_are_answered():
+    assert env.allowed_hosts("", "127.0.0.1") == ["*"]
+    assert env.allowed_hosts("https://status.example.com", "0.0.0.0") == [
+        "127.0.0.1", "[::1]", "localhost", "status.example.com"]
+    assert "10.0.0.5" in env.allowed_hosts("https://status.example.com", "10.0.0.5")
+
+
+@pytest.mark.parametrize(("name", "value"), [("CUSTODE_BASE_URL", "status.example.com"),
+                                           ("CUSTODE_SUBSCRIBER_WEBHOOKS", "yes")])
+def test_a_command_with_a_setting_that_cannot_be_right_stops_with_one_line_naming_it(tmp_path, name, value):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CUSTODE_")}
+    environment.update(CUSTODE_DATA_DIR=str(tmp_path), **{name: value})
+    done = subprocess.run([sys.executable, "-m", "custode", "migrate"], env=environment, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"custode: {name}={value!r}: must ")
+    assert not (tmp_path / "custode.sqlite3").exists()
 
 
 def test_database_url_picks_postgresql_or_sqlite_and_refuses_others(tmp_path):
