@@ -13,7 +13,8 @@ is committed by one database thread, so an "OK" always means the ping is stored.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import math
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -21,13 +22,12 @@ from typing import Any
 from django.db import close_old_connections, connection, connections, transaction
 
 from custode.lib.asgi import answer
-from custode.monitors.models import Monitor
-from custode.results.models import Ping
+from custode.results.pingstore import PingRow, store_pings
 
 MAX_BODY = 10_000
+MAX_REMOTE = 64  # Ping.remote's length: a longer X-Forwarded-For address from a proxy is cut, not refused
 _KINDS = {"": "success", "start": "start", "fail": "fail", "log": "log"}
 _EXIT_CODES = {str(code): code for code in range(256)}
-_BODY_KINDS = frozenset({"success", "fail", "log"})  # whose body is the job's output, kept on the monitor
 NOT_A_PING_URL = (b"not a ping URL: use /ping/<uuid>, or /ping/<uuid>/start, /fail, /log "
                   b"or /<exit code> (0-255)\n")
 
@@ -49,31 +49,23 @@ def parse_path(path: str) -> tuple[uuid.UUID, str, int | None] | None:
     return (token, kind, None) if kind else None
 
 
-def _latest(rows: list[tuple]) -> tuple[dict[int, str], dict[int, str]]:
-    """From a batch's rows in arrival order: each monitor's last state-moving kind, and its last output."""
-    kinds, bodies = {}, {}
-    for monitor_id, _, kind, code, _, body in rows:
-        if kind != "log":
-            kinds[monitor_id] = f"fail:{code}" if kind == "fail" and code else kind
-        if kind in _BODY_KINDS:
-            bodies[monitor_id] = body
-    return kinds, bodies
-
-
 class PingRecorder:
     """Collects pings from many requests and stores them together.
 
     There is no waiting window: a batch is written as soon as the writer is free, and the pings
     that arrive meanwhile form the next one, so batches grow with the load and latency stays low.
+    The writer thread keeps its database connection from batch to batch; it is checked the way Django
+    checks a request's (age, health) only after the writer was idle, and closed after an error.
     ``received`` and ``stored`` count pings since the process started, for ``/metrics``.
     """
 
-    def __init__(self, window: float = 0.0):
-        self.window = window
-        self.pending: list[tuple[uuid.UUID, str, int | None, str, str, asyncio.Future]] = []
-        self.known: dict[uuid.UUID, int] = {}
+    IDLE = 1.0  # seconds without a batch after which the connection is checked before use
+
+    def __init__(self):
+        self.pending: list[tuple[PingRow, asyncio.Future]] = []
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-pings")
         self.flushing: asyncio.Task | None = None
+        self.written_at = -math.inf
         self.received = 0
         self.stored = 0
 
@@ -81,59 +73,41 @@ class PingRecorder:
         """Store one ping; False when no push monitor has this token."""
         self.received += 1
         future = asyncio.get_running_loop().create_future()
-        self.pending.append((token, kind, exit_code, remote, body, future))
+        self.pending.append(((token, kind, exit_code, remote, body), future))
         if self.flushing is None or self.flushing.done():
             self.flushing = asyncio.create_task(self._flush())
         return await future
 
     async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
         while self.pending:
-            await asyncio.sleep(self.window)
             batch, self.pending = self.pending, []
             try:
-                found = await asyncio.get_running_loop().run_in_executor(self.db, self._write, batch)
+                found = await loop.run_in_executor(self.db, self._write, [ping for ping, _ in batch])
             except Exception as e:
-                for *_, future in batch:
+                for _, future in batch:
                     future.set_exception(e)
                 continue
-            for token, *_, future in batch:
-                self.stored += token in found
-                future.set_result(token in found)
+            for (token, *_), future in batch:
+                stored = token in found
+                self.stored += stored
+                future.set_result(stored)
 
-    def _write(self, batch: list) -> set[uuid.UUID]:
-        close_old_connections()
-        self._learn({token for token, *_ in batch} - self.known.keys())
-        now = connection.ops.adapt_datetimefield_value(dt.datetime.now(dt.timezone.utc))
-        rows = [(self.known[t], now, kind, code, remote, body) for t, kind, code, remote, body, _ in batch
-                if t in self.known]
-        kinds, bodies = _latest(rows)
-        monitors = Monitor._meta.db_table
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {Ping._meta.db_table} (monitor_id, at, kind, exit_code, remote, body) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                rows,
-            )
-            for sql, params in (
-                (f"UPDATE {monitors} SET last_ping_at = %s, last_ping_kind = %s, last_ping_body = %s WHERE id = %s",
-                 [(now, kind, bodies[m], m) for m, kind in kinds.items() if m in bodies]),
-                (f"UPDATE {monitors} SET last_ping_at = %s, last_ping_kind = %s WHERE id = %s",
-                 [(now, kind, m) for m, kind in kinds.items() if m not in bodies]),
-                (f"UPDATE {monitors} SET last_ping_body = %s WHERE id = %s",
-                 [(body, m) for m, body in bodies.items() if m not in kinds]),
-            ):
-                if params:
-                    cursor.executemany(sql, params)
-        return {t for t, *_ in batch if t in self.known}
+    def _write(self, pings: list[PingRow]) -> set[uuid.UUID]:
+        if time.monotonic() - self.written_at > self.IDLE:
+            close_old_connections()
+        try:
+            with transaction.atomic():
+                found = store_pings(pings)
+        except Exception:
+            connection.close()
+            raise
+        self.written_at = time.monotonic()
+        return found
 
     def close(self) -> None:
         """Close the writer thread's database connection (at shutdown, and between tests)."""
         self.db.submit(connections.close_all).result()
-
-    def _learn(self, tokens: set[uuid.UUID]) -> None:
-        if tokens:
-            rows = Monitor.objects.filter(type="push", push_token__in=tokens).values_list("push_token", "id")
-            self.known.update(rows)
 
 
 async def _body(receive: Any) -> bytes:
@@ -164,7 +138,7 @@ class PingApp:
         if scope["method"] not in ("GET", "POST", "HEAD"):
             return await answer(send, 405, b"use GET or POST\n")
         body = (await _body(receive)).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-        remote = (scope.get("client") or ("",))[0] or ""
+        remote = ((scope.get("client") or ("",))[0] or "")[:MAX_REMOTE]
         token, kind, exit_code = parsed
         found = await self.recorder.record(token, kind, remote, body, exit_code)
         await answer(send, 200, b"OK\n") if found else await answer(send, 404, b"no monitor has this ping URL\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
@@ -9,6 +11,7 @@ from custode.asgi import application
 from custode.monitors.models import Monitor
 from custode.results.models import Ping
 from custode.results.pings import parse_path
+from custode.results.pingstore import latest
 from custode.testing import factories
 from custode.testing.asgi_server import serving
 
@@ -148,10 +151,15 @@ def test_parse_path_reads_the_suffixes():
 
 
 def test_a_batch_keeps_each_monitors_last_state_kind_and_last_output_apart():
-    from custode.results.pings import _latest
+    one, two, three = (uuid.UUID(int=n) for n in (1, 2, 3))
+    pings = [(one, "success", None, "", "done"), (one, "log", None, "", "later note"),
+             (two, "fail", 3, "", "boom"), (two, "start", None, "", "again"), (three, "log", None, "", "hi")]
+    assert latest(pings) == {one: ("success", "later note"), two: ("start", "boom"), three: (None, "hi")}
 
-    rows = [(1, None, "success", None, "", "done"), (1, None, "log", None, "", "later note"),
-            (2, None, "fail", 3, "", "boom"), (2, None, "start", None, "", "again"), (3, None, "log", None, "", "hi")]
-    kinds, bodies = _latest(rows)
-    assert kinds == {1: "success", 2: "start"}
-    assert bodies == {1: "later note", 2: "boom", 3: "hi"}
+
+def test_a_forwarded_address_longer_than_an_ip_is_cut_and_stored(base_url):
+    """On PostgreSQL a value longer than the column would fail the whole batch of pings with it."""
+    monitor, other = push_monitor(), push_monitor()
+    forwarded = httpx.get(f"{base_url}/ping/{monitor.push_token}", headers={"X-Forwarded-For": "a" * 100})
+    assert forwarded.status_code == 200 and httpx.get(f"{base_url}/ping/{other.push_token}").status_code == 200
+    assert Ping.objects.get(monitor=monitor).remote == "a" * 64
