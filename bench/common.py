@@ -168,11 +168,12 @@ def nginx_requests(port: int) -> int:
 
 
 def run_wrk(url: str, *, seconds: int, connections: int, threads: int = 1, close: bool = False,
-            rate: int | None = None, headers: tuple[str, ...] = ()) -> dict:
+            rate: int | None = None, headers: tuple[str, ...] = (), script: str = "") -> dict:
     """wrk's requests/s and the CPU seconds wrk itself used.
 
     With RATE, each connection waits connections/RATE seconds before each request, so the load is paced
     at about RATE requests/s (a little less, by the latency) instead of as fast as the server answers.
+    SCRIPT is more of wrk's Lua, e.g. a ``request`` function that varies the path.
     """
     ensure_tools("wrk")
     args = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency"]
@@ -183,6 +184,8 @@ def run_wrk(url: str, *, seconds: int, connections: int, threads: int = 1, close
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="custode-bench-") as pace:
         if rate:
             pace.write(f"function delay() return {connections * 1000 / rate:.3f} end\n")
+        if rate or script:
+            pace.write(script)
             pace.flush()
             args += ["-s", pace.name]
         before = os.times()
