@@ -7,7 +7,6 @@ The same specs validate a config file, an API request and a form, and are what
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 from typing import Literal
 
@@ -15,6 +14,7 @@ import holidays
 from pydantic import EmailStr, Field, field_validator
 
 from custode.assets.kinds import AssetKind
+from custode.lib import hours
 from custode.lib.notify_targets import NotifyTarget
 from custode.lib.types import LANGUAGES, Duration, Key, Language, Spec
 
@@ -29,9 +29,6 @@ Service = Literal[
     "status_page",
 ]
 
-_DAYS = "mon|tue|wed|thu|fri|sat|sun"
-_SPAN = rf"(?:{_DAYS})(?:-(?:{_DAYS}))? (?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-4]):[0-5]\d"
-_HOURS = re.compile(rf"^(24/7|{_SPAN}(?:, ?{_SPAN})*)$")
 SLA_CLASSES = {kind.value for kind in AssetKind} | {"default"}
 
 
@@ -118,9 +115,11 @@ class PlanSpec(Spec):
     @field_validator("support_hours")
     @classmethod
     def _hours(cls, value: str) -> str:
-        if not _HOURS.match(value.strip().lower()):
-            raise ValueError('must be "24/7" or days and hours like "mon-fri 09:00-18:00"')
-        return value.strip().lower()
+        try:
+            return hours.normal(value)
+        except ValueError as e:
+            raise ValueError(f'{e} (write "24/7" or days and hours like "mon-fri 09:00-13:00 14:00-18:00, '
+                             f'sat 09:00-12:00")') from None
 
     @field_validator("holidays")
     @classmethod
