@@ -19,7 +19,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import close_old_connections, connection, connections
 
 from custode.lib.asgi import answer
 from custode.results.pingstore import PingRow, store_pings
@@ -97,8 +97,7 @@ class PingRecorder:
         if time.monotonic() - self.written_at > self.IDLE:
             close_old_connections()
         try:
-            with transaction.atomic():
-                found = store_pings(pings)
+            found = store_pings(pings)
         except Exception:
             connection.close()
             raise

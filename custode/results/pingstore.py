@@ -1,14 +1,15 @@
-"""Storing a batch of heartbeat pings: three statements per batch, whatever its size.
+"""Storing a batch of heartbeat pings: one transaction and the same few statements, whatever its size.
 
 The batch's tokens are checked in the transaction that stores it: the statement that marks the
-monitors returns the tokens of push monitors, and the pings are inserted joined with the monitors.
-A token whose monitor was removed, or is no longer ``push``, marks and stores nothing, so its ping is
-answered 404 at once and the other pings of the batch are stored as usual. Nothing about tokens is
-remembered between batches, so there is nothing to forget.
+monitors returns the push monitors it found, and only their pings are inserted. A token whose monitor
+was removed, or is no longer ``push``, marks and stores nothing, so its ping is answered 404 at once
+and the other pings of the batch are stored as usual. Nothing about tokens is remembered between
+batches, so there is nothing to forget.
 
-Each statement takes the batch as one JSON parameter (an array of arrays), so its text is the same
-for every batch: the database and the driver parse no per-ping SQL. SQLite needs 3.35 or later
-(``UPDATE ... FROM`` and ``RETURNING``).
+Each statement takes the batch as JSON parameters (arrays of arrays), so its text is the same for
+every batch: neither the database nor the driver parses SQL per ping. On PostgreSQL, marking and
+inserting are one statement sent in autocommit, one round trip for the whole batch; on SQLite (3.35
+or later, for ``UPDATE ... FROM`` and ``RETURNING``), two statements in one transaction.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import connection, transaction
 
 from custode.monitors.models import Monitor
 from custode.results.models import Ping
@@ -28,36 +29,49 @@ PingRow = tuple[uuid.UUID, str, "int | None", str, str]
 
 _BODY_KINDS = frozenset({"success", "fail", "log"})  # whose body is the job's output, kept on the monitor
 _MONITORS = Monitor._meta.db_table
+_PINGS = Ping._meta.db_table
+_MARKS = ("token uuid", "kind text", "body text")  # per monitor: its last kind and output, or null
+_ROWS = ("token uuid", "kind text", "code int", "remote text", "body text")  # per ping
 
 
-def _rows(*columns: str) -> dict[str, str]:
-    """For each database, a ``WITH v`` of the rows of one JSON parameter, an array of arrays, as COLUMNS
-    ("name type", the type as PostgreSQL names it).
-
-    Materialized, so that SQLite reads the batch once and looks each token up in the monitors' index
-    rather than reading the batch once per push monitor.
-    """
+def _table(columns: Sequence[str], vendor: str) -> str:
+    """A SELECT of the rows of one JSON parameter, an array of arrays, as COLUMNS ("name type", the
+    type as PostgreSQL names it) and ``n``, each row's place in the array."""
     named = [column.split() for column in columns]
-    postgres = ", ".join(f"(value->>{i})::{kind} AS {name}" for i, (name, kind) in enumerate(named))
-    sqlite = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _) in enumerate(named))
-    return {"postgresql": f"WITH v AS MATERIALIZED (SELECT {postgres} FROM json_array_elements(%s::json))",
-            "sqlite": f"WITH v AS MATERIALIZED (SELECT {sqlite} FROM json_each(%s))"}
+    if vendor == "postgresql":
+        picked = ", ".join(f"(value->>{i})::{kind} AS {name}" for i, (name, kind) in enumerate(named))
+        return f"SELECT {picked}, n FROM json_array_elements(%s::json) WITH ORDINALITY AS e(value, n)"
+    picked = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _) in enumerate(named))
+    return f"SELECT {picked}, key AS n FROM json_each(%s)"
 
 
-_MARK = {vendor: (
-    f"{rows} UPDATE {_MONITORS} SET "
-    f"last_ping_at = CASE WHEN v.kind IS NULL THEN {_MONITORS}.last_ping_at ELSE %s END, "
-    f"last_ping_kind = COALESCE(v.kind, {_MONITORS}.last_ping_kind), "
-    f"last_ping_body = COALESCE(v.body, {_MONITORS}.last_ping_body) "
-    f"FROM v WHERE {_MONITORS}.push_token = v.token AND {_MONITORS}.type = 'push' "
-    f"RETURNING {_MONITORS}.push_token"
-) for vendor, rows in _rows("token uuid", "kind text", "body text").items()}
+_SET_LAST_PING = (
+    f"last_ping_at = CASE WHEN marks.kind IS NULL THEN {_MONITORS}.last_ping_at ELSE %s END, "
+    f"last_ping_kind = COALESCE(marks.kind, {_MONITORS}.last_ping_kind), "
+    f"last_ping_body = COALESCE(marks.body, {_MONITORS}.last_ping_body) "
+)
+_PUSH_MONITOR = f"{_MONITORS}.push_token = marks.token AND {_MONITORS}.type = 'push'"
+_INSERT = f"INSERT INTO {_PINGS} (monitor_id, at, kind, exit_code, remote, body) "
 
-_INSERT = {vendor: (
-    f"{rows} INSERT INTO {Ping._meta.db_table} (monitor_id, at, kind, exit_code, remote, body) "
-    f"SELECT m.id, %s, v.kind, v.code, v.remote, v.body "
-    f"FROM v CROSS JOIN {_MONITORS} m WHERE m.push_token = v.token AND m.type = 'push'"
-) for vendor, rows in _rows("token uuid", "kind text", "code int", "remote text", "body text").items()}
+# Parameters: marks, now, rows, now. Materialized, so that the batch is read once and each token looked
+# up in the monitors' index, never the other way round.
+_POSTGRES = (
+    f"WITH marks AS MATERIALIZED ({_table(_MARKS, 'postgresql')}), "
+    f"marked AS (UPDATE {_MONITORS} SET {_SET_LAST_PING} FROM marks WHERE {_PUSH_MONITOR} "
+    f"RETURNING {_MONITORS}.id, {_MONITORS}.push_token), "
+    f"rows AS MATERIALIZED ({_table(_ROWS, 'postgresql')}), "
+    f"stored AS ({_INSERT} SELECT marked.id, %s, rows.kind, rows.code, rows.remote, rows.body "
+    "FROM rows JOIN marked ON marked.push_token = rows.token ORDER BY rows.n) "
+    "SELECT push_token FROM marked"
+)
+# Parameters: marks, now; then rows, now. CROSS JOIN makes SQLite read the batch first.
+_SQLITE = (
+    f"WITH marks AS MATERIALIZED ({_table(_MARKS, 'sqlite')}) "
+    f"UPDATE {_MONITORS} SET {_SET_LAST_PING} FROM marks WHERE {_PUSH_MONITOR} RETURNING {_MONITORS}.push_token",
+    f"WITH rows AS MATERIALIZED ({_table(_ROWS, 'sqlite')}) "
+    f"{_INSERT} SELECT m.id, %s, rows.kind, rows.code, rows.remote, rows.body "
+    f"FROM rows CROSS JOIN {_MONITORS} m WHERE m.push_token = rows.token AND m.type = 'push' ORDER BY rows.n",
+)
 
 
 def latest(pings: Sequence[PingRow]) -> dict[uuid.UUID, tuple[str | None, str | None]]:
@@ -75,17 +89,23 @@ def latest(pings: Sequence[PingRow]) -> dict[uuid.UUID, tuple[str | None, str | 
 
 
 def store_pings(pings: Sequence[PingRow]) -> set[uuid.UUID]:
-    """Mark the monitors and store PINGS, in the caller's transaction; the tokens that named a push monitor.
+    """Mark the monitors and store PINGS in one transaction; the tokens that named a push monitor.
 
-    The monitors are marked first: on PostgreSQL that locks their rows, so none of them can be removed
-    before the pings joined with them are inserted.
+    The monitors are marked first: on PostgreSQL that locks their rows, so none of them is removed
+    before its pings are in.
     """
     now = connection.ops.adapt_datetimefield_value(dt.datetime.now(dt.timezone.utc))
     marks = json.dumps([(token.hex, kind, body) for token, (kind, body) in latest(pings).items()])
     rows = json.dumps([(token.hex, kind, code, remote, body) for token, kind, code, remote, body in pings])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # in autocommit, the one statement is the transaction
+            cursor.execute(_POSTGRES, [marks, now, rows, now])
+            found = cursor.fetchall()
+    else:
+        mark, insert = _SQLITE
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(mark, [marks, now])
+            found = cursor.fetchall()
+            cursor.execute(insert, [rows, now])
     to_uuid = Monitor._meta.get_field("push_token").to_python
-    with connection.cursor() as cursor:
-        cursor.execute(_MARK[connection.vendor], [marks, now])
-        found = {to_uuid(token) for token, in cursor.fetchall()}
-        cursor.execute(_INSERT[connection.vendor], [rows, now])
-    return found
+    return {to_uuid(token) for token, in found}
