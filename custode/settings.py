@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "custode.results",
     "custode.engine",
     "custode.incidents",
+    "custode.tickets",
     "custode.notify",
     "custode.subscriptions",
     "custode.status",

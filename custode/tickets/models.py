@@ -1,0 +1,117 @@
+"""The service desk: a customer's requests, their thread, the time spent, and the clock the plan promises.
+
+A ticket's SLA due times are stored for the queue to sort by; they are always recomputed from the ticket's
+event log (opened, paused, resumed) and the plan as it is now, so a plan or asset change recomputes them
+right (``custode.tickets.sla``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting on the customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    PHONE = "phone", _("Phone")
+    INCIDENT = "incident", _("Incident")
+
+
+class Ticket(models.Model):
+    number = models.PositiveIntegerField(unique=True, help_text=_("the number people quote: #1042"))
+    customer = models.ForeignKey("directory.Customer", on_delete=models.PROTECT, related_name="tickets")
+    contact = models.ForeignKey("directory.Contact", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="tickets")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    subject = models.CharField(max_length=200)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.API)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey("directory.StaffProfile", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="tickets")
+    opened_at = models.DateTimeField()
+    first_response_at = models.DateTimeField(blank=True, null=True)
+    resolved_at = models.DateTimeField(blank=True, null=True)
+    closed_at = models.DateTimeField(blank=True, null=True)
+    first_response_due = models.DateTimeField(blank=True, null=True)
+    resolution_due = models.DateTimeField(blank=True, null=True)
+    next_due = models.DateTimeField(blank=True, null=True,
+                                    help_text=_("the earliest due time not yet met: what the queue sorts by"))
+    sla_basis = models.CharField(max_length=64, blank=True,
+                                 help_text=_("what the due times were computed from; a change recomputes them"))
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_due", "id"], name="tickets_queue"),
+                   models.Index(fields=["customer", "status"], name="tickets_customer_status")]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject}"
+
+
+class Event(models.Model):
+    """The ticket's log: what the clock is computed from (opened, paused, resumed) and who did what."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        PAUSED = "paused", _("Clock paused")
+        RESUMED = "resumed", _("Clock resumed")
+        STATUS = "status", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        RESPONDED = "responded", _("First response")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    author = models.ForeignKey("directory.StaffProfile", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class Reply(models.Model):
+    """One message of the thread: public (the customer reads it) or internal (staff only)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    at = models.DateTimeField()
+    public = models.BooleanField(default=True)
+    body = models.TextField()
+    staff = models.ForeignKey("directory.StaffProfile", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    contact = models.ForeignKey("directory.Contact", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")
+    author_name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class TimeEntry(models.Model):
+    """Time spent on a ticket: drawn from the customer's monthly hours."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="time_entries")
+    staff = models.ForeignKey("directory.StaffProfile", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    at = models.DateTimeField()
+    minutes = models.PositiveIntegerField()
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -1,0 +1,224 @@
+"""What people do with tickets: open, reply, change status, assign, log time; and keeping the SLA due times
+stored on each ticket equal to what its plan says now (``sla_refresh``, ``sla_refresh_stale``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from custode.assets.models import Asset
+from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
+from custode.lib.changes import Invalid
+from custode.tickets import sla
+from custode.tickets.models import Channel, Event, Priority, Reply, Status, Ticket, TimeEntry
+
+# status -> the statuses it may move to; a closed ticket is history
+MOVES = {
+    Status.OPEN: {Status.WAITING, Status.RESOLVED, Status.CLOSED},
+    Status.WAITING: {Status.OPEN, Status.RESOLVED, Status.CLOSED},
+    Status.RESOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+STOPPED = (Status.WAITING, Status.RESOLVED)  # the clock does not run: waiting on the customer, or done
+MAX_MINUTES = 24 * 60
+
+
+def ticket_open(*, customer: str, subject: str, body: str, asset: str | None = None, contact: int | None = None,
+                priority: str = Priority.NORMAL, channel: str = Channel.API, opened_at: dt.datetime | None = None,
+                staff: StaffProfile | None = None, now: dt.datetime | None = None) -> Ticket:
+    """A new ticket of CUSTOMER, its first message BODY from CONTACT (or written by STAFF), its clock running."""
+    now = now or timezone.now()
+    owner = Customer.objects.select_related("plan").filter(key=customer).first()
+    if owner is None:
+        raise Invalid("customer", f"unknown customer {customer!r}")
+    if not subject.strip():
+        raise Invalid("subject", "write what the request is about")
+    if not body.strip():
+        raise Invalid("body", "write the request")
+    if priority not in Priority.values:
+        raise Invalid("priority", f"must be one of {', '.join(Priority.values)}, not {priority!r}")
+    if channel not in Channel.values:
+        raise Invalid("channel", f"must be one of {', '.join(Channel.values)}, not {channel!r}")
+    if opened_at is not None and opened_at > now + dt.timedelta(minutes=1):
+        raise Invalid("opened_at", "is in the future; it is only for tickets brought over from another desk")
+    thing = _asset_of(owner, asset)
+    person = _contact_of(owner, contact)
+    opened = opened_at or now
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            number=_next_number(), customer=owner, contact=person, asset=thing, subject=subject.strip()[:200],
+            priority=priority, channel=channel, opened_at=opened)
+        Event.objects.create(ticket=ticket, at=opened, kind=Event.Kind.OPENED, author=staff,
+                             detail=f"channel {channel}")
+        Reply.objects.create(ticket=ticket, at=opened, public=True, body=body.strip(), staff=staff, contact=person,
+                             author_name=(person.name if person else staff.name if staff else ""))
+        sla_refresh(ticket, now=now)
+    return ticket
+
+
+def _asset_of(customer: Customer, key: str | None) -> Asset | None:
+    if not key:
+        return None
+    asset = Asset.objects.filter(key=key).select_related("customer").first()
+    if asset is None:
+        raise Invalid("asset", f"unknown asset {key!r}")
+    if asset.customer_id != customer.pk:
+        raise Invalid("asset", f"asset {key!r} is not {customer.key!r}'s")
+    return asset
+
+
+def _contact_of(customer: Customer, contact_id: int | None) -> Contact | None:
+    if contact_id is None:
+        return None
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None or contact.customer_id != customer.pk:
+        raise Invalid("contact", f"customer {customer.key!r} has no contact {contact_id}")
+    return contact
+
+
+def _next_number() -> int:
+    """The next ticket number, under a lock on the provider row so two new tickets never share one."""
+    Provider.get()
+    Provider.objects.select_for_update().filter(pk=1).exists()
+    last = Ticket.objects.order_by("-number").values_list("number", flat=True).first()
+    return (last or 1000) + 1
+
+
+def ticket_reply(*, ticket: Ticket, body: str, public: bool = True, staff: StaffProfile | None = None,
+                 contact: Contact | None = None, now: dt.datetime | None = None) -> Reply:
+    """A message on TICKET's thread. A public staff reply is the first response; the customer writing to a
+    ticket that waits on them, or stands resolved, opens it again and restarts the clock."""
+    now = now or timezone.now()
+    if not body.strip():
+        raise Invalid("body", "write the reply")
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if ticket.status == Status.CLOSED:
+            raise Invalid("ticket", f"ticket #{ticket.number} is closed; open a new one")
+        reply = Reply.objects.create(ticket=ticket, at=now, public=public, body=body.strip(), staff=staff,
+                                     contact=contact, author_name=staff.name if staff else contact.name if contact else "")
+        if staff is not None and public and ticket.first_response_at is None:
+            ticket.first_response_at = now
+            ticket.save(update_fields=["first_response_at"])
+            Event.objects.create(ticket=ticket, at=now, kind=Event.Kind.RESPONDED, author=staff)
+        if staff is None and ticket.status in STOPPED:
+            _move(ticket, Status.OPEN, None, now)
+        sla_refresh(ticket, now=now)
+    return reply
+
+
+def ticket_set_status(*, ticket: Ticket, status: str, staff: StaffProfile | None = None,
+                      now: dt.datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    if status not in Status.values:
+        raise Invalid("status", f"must be one of {', '.join(Status.values)}, not {status!r}")
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        if status != ticket.status:
+            if status not in MOVES[ticket.status]:
+                raise Invalid("status", f"ticket #{ticket.number} is {ticket.status}; it cannot become {status}")
+            _move(ticket, status, staff, now)
+            sla_refresh(ticket, now=now)
+    return ticket
+
+
+def _move(ticket: Ticket, status: str, staff: StaffProfile | None, now: dt.datetime) -> None:
+    was = ticket.status
+    Event.objects.create(ticket=ticket, at=now, kind=Event.Kind.STATUS, author=staff, detail=f"{was} → {status}")
+    if was not in STOPPED and status in STOPPED:
+        Event.objects.create(ticket=ticket, at=now, kind=Event.Kind.PAUSED, author=staff, detail=status)
+    elif was in STOPPED and status not in STOPPED:
+        Event.objects.create(ticket=ticket, at=now, kind=Event.Kind.RESUMED, author=staff, detail=status)
+    ticket.status = status
+    ticket.resolved_at = now if status == Status.RESOLVED else None if status == Status.OPEN else ticket.resolved_at
+    ticket.closed_at = now if status == Status.CLOSED else None
+    ticket.save(update_fields=["status", "resolved_at", "closed_at"])
+
+
+def ticket_assign(*, ticket: Ticket, assignee: StaffProfile | None, staff: StaffProfile | None = None,
+                  now: dt.datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked(ticket)
+        ticket.assignee = assignee
+        ticket.save(update_fields=["assignee"])
+        Event.objects.create(ticket=ticket, at=now, kind=Event.Kind.ASSIGNED, author=staff,
+                             detail=assignee.name if assignee else "")
+    return ticket
+
+
+def ticket_log_time(*, ticket: Ticket, minutes: int, note: str = "", staff: StaffProfile | None = None,
+                    now: dt.datetime | None = None) -> TimeEntry:
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
+        raise Invalid("minutes", f"must be a whole number of minutes from 1 to {MAX_MINUTES}")
+    return TimeEntry.objects.create(ticket=ticket, staff=staff, at=now or timezone.now(), minutes=minutes,
+                                    note=note.strip()[:300])
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("customer__plan", "asset").get(pk=ticket.pk)
+
+
+# -- the clock -------------------------------------------------------------------------------------------
+
+
+def terms_of(ticket: Ticket, timezone_name: str | None = None) -> sla.Terms:
+    tz = timezone_name or Provider.get().timezone
+    return sla.terms_for(ticket.customer.plan, ticket.asset.kind if ticket.asset else None, tz)
+
+
+CLOCK_EVENTS = (Event.Kind.PAUSED, Event.Kind.RESUMED)
+
+
+def sla_of(ticket: Ticket, *, now: dt.datetime | None = None, terms: sla.Terms | None = None) -> sla.Sla | None:
+    """TICKET's SLA at NOW from its event log and its plan as it is now."""
+    cached = getattr(ticket, "_prefetched_objects_cache", {}).get("events")
+    events = ([(e.kind, e.at) for e in cached if e.kind in CLOCK_EVENTS] if cached is not None
+              else ticket.events.filter(kind__in=CLOCK_EVENTS).values_list("kind", "at"))
+    return sla.compute(terms or terms_of(ticket), opened_at=ticket.opened_at,
+                       first_response_at=ticket.first_response_at, resolved_at=ticket.resolved_at,
+                       paused=sla.pauses(events), now=now or timezone.now())
+
+
+def _apply(ticket: Ticket, terms: sla.Terms, now: dt.datetime | None) -> None:
+    clock = sla_of(ticket, now=now, terms=terms)
+    ticket.first_response_due = clock.first_response_due if clock else None
+    ticket.resolution_due = clock.resolution_due if clock else None
+    ticket.next_due = clock.next_due if clock else None
+    ticket.sla_basis = terms.basis
+
+
+SLA_FIELDS = ["first_response_due", "resolution_due", "next_due", "sla_basis"]
+
+
+def sla_refresh(ticket: Ticket, *, now: dt.datetime | None = None, terms: sla.Terms | None = None) -> None:
+    """Store TICKET's due times as its plan says now, for the queue to sort by."""
+    _apply(ticket, terms or terms_of(ticket), now)
+    ticket.save(update_fields=SLA_FIELDS)
+
+
+def sla_refresh_stale(*, now: dt.datetime | None = None, chunk: int = 2000) -> int:
+    """Recompute the tickets not closed whose plan, holidays, targets or asset kind changed since their due
+    times were stored (however the change was made: a form, the API, a config file). Returns how many."""
+    tz = Provider.get().timezone
+    terms: dict[tuple, sla.Terms] = {}
+    stale: list[tuple[int, sla.Terms]] = []
+    rows = Ticket.objects.exclude(status=Status.CLOSED).values_list(
+        "id", "sla_basis", "customer__plan_id", "asset__kind")
+    plans = {plan.pk: plan for plan in Plan.objects.all()}
+    for pk, basis, plan_id, kind in rows.iterator(chunk_size=chunk):
+        key = (plan_id, kind)
+        if key not in terms:
+            terms[key] = sla.terms_for(plans.get(plan_id), kind, tz)
+        if basis != terms[key].basis:
+            stale.append((pk, terms[key]))
+    for start in range(0, len(stale), chunk):
+        part = dict(stale[start:start + chunk])
+        tickets = list(Ticket.objects.filter(pk__in=part).prefetch_related("events"))
+        for ticket in tickets:
+            _apply(ticket, part[ticket.pk], now)
+        with transaction.atomic():
+            Ticket.objects.bulk_update(tickets, SLA_FIELDS)
+    return len(stale)
