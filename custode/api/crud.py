@@ -1,4 +1,4 @@
-"""Routes for a Resource: list (filters, pagination), create, read, replace, patch, delete.
+"""Routes for a Resource: list (filters, pagination by key), create, read, replace, patch, delete.
 
 No ``from __future__ import annotations`` here: ninja reads each handler's body type from
 its annotation, which must be the resource's real class at definition time.
@@ -11,14 +11,31 @@ from django.http import HttpRequest
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import Field, TypeAdapter
 
-from custode.api.errors import AlreadyExists
+from custode.api.errors import AlreadyExists, InvalidQuery
 from custode.api.resources import Resource
 from custode.lib.changes import Invalid, NotFound
+from custode.lib.keyset import beyond
+
+MAX_OFFSET = 10_000
+
+LIST_HELP = (
+    "A page of at most `limit` items in a fixed order. `next` is the URL of the following page (null on the "
+    "last one): follow it to walk the whole list; it carries `after`, the `id` of this page's last item. "
+    "`count` is the number of items that match the filters, counted on the first page (no `after`) only: "
+    "counting reads every matching row, which a walk need not repeat on each page, so it is null on the "
+    f"pages `after` reaches. `offset` still works for the first pages (up to {MAX_OFFSET:,} items), but the "
+    "database reads every skipped row: walk with `next`."
+)
 
 
 class Page(Schema):
     limit: int = Field(default=100, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description=(
+        "items to skip; the database still reads every skipped row, so deeper pages take `after` "
+        f"(at most {MAX_OFFSET:,})"))
+    after: Optional[str] = Field(default=None, description=(
+        "the `id` of the last item of the previous page: the page starts right after it, as fast at the "
+        "end of the list as at its start. The answer's `next` is the URL of the following page."))
 
 
 def _get(resource: Resource, key: Any):
@@ -46,14 +63,22 @@ def router_for(resource: Resource) -> Router:
     Filters = type(f"{resource.name.title()}Filters", (Schema,), {
         "__annotations__": {name: t for name, (t, _) in filters.items()}, **{n: d for n, (_, d) in filters.items()}})
 
-    @router.get("", operation_id=f"{resource.name}_list", summary=f"List {resource.name}")
+    @router.get("", operation_id=f"{resource.name}_list", summary=f"List {resource.name}", description=LIST_HELP)
     def list_(request: HttpRequest, page: Query[Page], where: Query[Filters]):
         given = {resource.filters[k]: v for k, v in where.dict().items() if v is not None}
         rows = resource.queryset().filter(**given)
         if "assets__key" in given:
             rows = rows.distinct()
-        items = rows[page.offset : page.offset + page.limit]
-        return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
+        order = rows.query.order_by
+        if page.after is None:
+            items = list(rows[page.offset : page.offset + page.limit + 1])
+        else:
+            if page.offset:
+                raise InvalidQuery("offset", "give either offset or after, not both")
+            items = list(rows.filter(beyond(order, _sort_key(resource, key_type, order, page.after)))[: page.limit + 1])
+        more, items = len(items) > page.limit, items[: page.limit]
+        return {"count": rows.count() if page.after is None else None, "limit": page.limit, "offset": page.offset,
+                "next": _next_url(request, resource, items[-1]) if more else None,
                 "items": [resource.out(obj, request) for obj in items]}
 
     @router.post("", operation_id=f"{resource.name}_create", summary=f"Create a {resource.kind}", response={201: dict})
@@ -88,6 +113,27 @@ def router_for(resource: Resource) -> Router:
         return Status(204, None)
 
     return router
+
+
+def _sort_key(resource: Resource, key_type: type, order: tuple, after: str) -> list:
+    """The sort key of the item AFTER names, from that item (its own ``id`` when the list is ordered by it,
+    so a walk goes on when the item is deleted meanwhile); InvalidQuery naming ``after`` if there is none."""
+    if tuple(order) == (resource.lookup,) and key_type is str:
+        return [after]
+    if key_type is int and not (after.isdigit() and len(after) < 19):
+        raise InvalidQuery("after", f"{after!r} is not the id of a {resource.kind}: ids here are numbers")
+    key = resource.queryset().filter(**{resource.lookup: key_type(after)}).values_list(*order).first()
+    if key is None:
+        raise InvalidQuery("after", f"no {resource.kind} {after!r}; it may have been deleted since the page was "
+                                    "read: start again without after")
+    return list(key)
+
+
+def _next_url(request: HttpRequest, resource: Resource, last: Any) -> str:
+    query = request.GET.copy()
+    query.pop("offset", None)
+    query["after"] = str(getattr(last, resource.lookup))
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 def _same_key(resource: Resource, obj: Any, body: Any) -> None:

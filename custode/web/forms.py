@@ -2,24 +2,76 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.forms.utils import flatatt
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from custode.directory.models import Customer, StaffProfile
+from custode.directory.models import StaffProfile
 from custode.incidents.models import Status as IncidentStatus
 from custode.incidents.services import TEMPLATES
+from custode.lib import keyset
+from custode.lib.changes import Invalid
 from custode.monitors.models import State
+from custode.web.selectors import MONITOR_KEY_TYPES
+
+
+class QuickSelect(forms.Select):
+    """A select whose options are written in Python. Django renders each option through a template, about
+    0.2 ms apiece: 200 ms of every dashboard page for a provider with 1,000 customers."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        options = "".join(
+            f'<option value="{escape(key)}"{" selected" if str(key) in chosen else ""}>{escape(label)}</option>'
+            for key, label in self.choices)
+        return format_html("<select name=\"{}\"{}>{}</select>", name, flatatt(self.build_attrs(self.attrs, attrs)),
+                           mark_safe(options))
 
 
 class DashboardFilters(forms.Form):
-    customer = forms.ChoiceField(label=_("Customer"), required=False)
+    customer = forms.ChoiceField(label=_("Customer"), required=False, widget=QuickSelect)
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("All states")), *State.choices])
 
-    def __init__(self, data, *, customers: list[Customer]):
+    def __init__(self, data, *, customers: list[tuple[str, str]]):
         super().__init__(data)
-        self.fields["customer"].choices = [("", _("All customers"))] + [(c.key, c.name) for c in customers]
+        self.fields["customer"].choices = [("", _("All customers")), *customers]
 
     def is_filtered(self) -> bool:
         return any(self.cleaned_data.values())
+
+
+class DashboardPosition(forms.Form):
+    """Where in the dashboard's order a page starts: ``after`` or ``before`` a cursor its links carry, or the
+    ``last`` page; none of them is the first page."""
+
+    after = forms.CharField(required=False)
+    before = forms.CharField(required=False)
+    last = forms.BooleanField(required=False)
+
+    def _cursor(self, name: str) -> list | None:
+        cursor = self.cleaned_data[name]
+        if not cursor:
+            return None
+        try:
+            return keyset.decode(cursor, MONITOR_KEY_TYPES, name=name)
+        except Invalid as e:
+            raise forms.ValidationError(str(e)) from None
+
+    def clean_after(self):
+        return self._cursor("after")
+
+    def clean_before(self):
+        return self._cursor("before")
+
+    def position(self) -> dict:
+        """The keyword arguments of ``monitor_page`` for this position (after wins over before, before over last)."""
+        data = self.cleaned_data
+        if data["after"] is not None:
+            return {"after": data["after"]}
+        if data["before"] is not None:
+            return {"before": data["before"]}
+        return {"last": data["last"]}
 
 
 class LanguageForm(forms.Form):

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from django.db.models import Case, Count, F, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Substr
+from django.db.models.functions import Coalesce, Substr
 
 from custode.assets.models import Asset
 from custode.directory.models import Customer, StaffProfile
 from custode.incidents.models import AffectedCustomer, Incident
 from custode.incidents.models import Status as IncidentStatus
 from custode.lib.changes import Invalid, NotFound
+from custode.lib.keyset import Window, beyond, descending, encode, seek, sort_key, window
 from custode.monitors.models import Monitor, State
 from custode.notify.selectors import unalerted_incidents
 
 
-def customer_list() -> list[Customer]:
-    return list(Customer.objects.only("key", "name").order_by("name", "key"))
+def customer_choices() -> list[tuple[str, str]]:
+    """(key, name) of every customer by name: the dashboard's filter lists them all on every page."""
+    return list(Customer.objects.order_by("name", "key").values_list("key", "name"))
 
 
 def _monitors(*, customer: str | None) -> QuerySet[Monitor]:
@@ -26,29 +28,92 @@ def _monitors(*, customer: str | None) -> QuerySet[Monitor]:
 OUTPUT_SHOWN = 2000  # characters of a job's last output the dashboard shows (a ping keeps up to 10,000)
 
 
-def monitor_rows(*, customer: str | None = None, state: str | None = None) -> QuerySet[Monitor]:
-    """Monitors with their asset and customer, in the order the dashboard groups them.
+# The dashboard's order, as a sort key the database compares: infrastructure (no customer) first, then
+# customers by name, their assets by name, each asset's monitors by key; the ids after each name keep two
+# customers or assets with the same name from interleaving, which would break the grouping.
+MONITOR_ORDER = ("sort_owned", "sort_customer", "sort_customer_id", "asset__name", "asset_id", "key")
+MONITOR_KEY_TYPES = (int, str, int, str, int, str)
+ASSET_ORDER = ("sort_owned", "sort_customer", "sort_customer_id", "name", "id")  # the same, of an asset
 
-    Infrastructure (no customer) comes first; the ids after each name keep two customers
-    or assets with the same name from interleaving, which would break the grouping.
+
+def _owner_order(prefix: str = "") -> dict:
+    """The sort columns of the owning customer, none NULL: keyset comparisons need values."""
+    return {"sort_owned": Case(When(**{f"{prefix}customer__isnull": True}, then=Value(0)), default=Value(1)),
+            "sort_customer": Coalesce(f"{prefix}customer__name", Value("")),
+            "sort_customer_id": Coalesce(f"{prefix}customer_id", Value(0))}
+
+
+def monitor_rows(*, customer: str | None = None, state: str | None = None) -> QuerySet[Monitor]:
+    """Monitors with their asset and customer, and the columns of MONITOR_ORDER.
+
     ``last_output`` is the head of a push monitor's last ping body (one character more than
     OUTPUT_SHOWN, so the page can tell it was cut), not the whole of it for every row.
     """
     rows = (_monitors(customer=customer).select_related("asset__customer").defer("last_ping_body")
-            .annotate(last_output=Substr("last_ping_body", 1, OUTPUT_SHOWN + 1)))
-    if state:
-        rows = rows.filter(state=state)
-    return rows.order_by(
-        F("asset__customer__name").asc(nulls_first=True), "asset__customer_id", "asset__name", "asset_id", "key"
-    )
+            .annotate(last_output=Substr("last_ping_body", 1, OUTPUT_SHOWN + 1), **_owner_order("asset__")))
+    return rows.filter(state=state) if state else rows
+
+
+# Below this many matching monitors, one query sorting them all is cheaper than walking asset by asset.
+SORT_AT_MOST = 2000
+
+
+def monitor_page(*, customer: str | None = None, state: str | None = None, matching: int, size: int,
+                 **position) -> Window:
+    """SIZE of the MATCHING monitors in the dashboard's order: the first ones, or as POSITION says (``after`` or
+    ``before`` a sort key from ``monitor_cursor``, or ``last``), found by key and never by skipping rows."""
+    seeker = seek if matching <= SORT_AT_MOST else _asset_walk(customer)
+    return window(monitor_rows(customer=customer, state=state), MONITOR_ORDER, size, seeker=seeker, **position)
+
+
+def monitor_cursor(monitor: Monitor) -> str:
+    return encode(sort_key(monitor, MONITOR_ORDER))
+
+
+def _asset_walk(customer: str | None):
+    """A seeker for many monitors that reads about as many rows as it returns, not all of them.
+
+    No index orders monitors by their customer's and asset's names, so the database would read and sort every
+    matching monitor to find a page. The walk goes asset by asset instead: the assets in order (far fewer than
+    monitors), and each asset's monitors in key order from the (asset, key) index. The first asset (the one
+    the page starts in, which may hold thousands) is read alone in its index's order; the next ones in groups
+    that grow fourfold, so a page of small assets takes a few queries.
+    """
+    assets = Asset.objects.annotate(**_owner_order())
+    if customer:
+        assets = assets.filter(customer__key=customer)
+
+    def walk(rows, order, limit, *, key=None, backwards=False) -> list:
+        def ordered(some):
+            return some.order_by(*descending(ASSET_ORDER) if backwards else ASSET_ORDER).values_list(*ASSET_ORDER)
+
+        def following(asset_key, inclusive=False):
+            return ordered(assets.filter(beyond(ASSET_ORDER, asset_key, after=not backwards, inclusive=inclusive)))
+
+        first = (following(key[:5], inclusive=True) if key else ordered(assets)).first()
+        if first is None:
+            return []
+        mine = rows.filter(asset_id=first[-1])
+        if key is not None and key[4] == first[-1]:
+            mine = mine.filter(**{"key__lt" if backwards else "key__gt": key[5]})
+        ids = list(mine.order_by("-key" if backwards else "key").values_list("pk", flat=True)[:limit])
+        last, group = first, 16
+        while len(ids) < limit:
+            members = list(following(last)[:group])
+            if not members:
+                break
+            ids += seek(rows.filter(asset_id__in=[m[-1] for m in members]), order, limit - len(ids), backwards=backwards)
+            last, group = members[-1], group * 4
+        return ids
+
+    return walk
 
 
 def state_counts(*, customer: str | None = None) -> dict:
-    """The number of monitors in each state and in all, from one aggregate query."""
-    totals = _monitors(customer=customer).aggregate(
-        total=Count("pk"), **{state.value: Count("pk", filter=Q(state=state.value)) for state in State}
-    )
-    return {"total": totals["total"], "states": [(state.value, state.label, totals[state.value]) for state in State]}
+    """The number of monitors in each state and in all, from one query grouped by the indexed state."""
+    found = dict(_monitors(customer=customer).order_by().values_list("state").annotate(n=Count("pk")))
+    return {"total": sum(found.values()), "of": found,
+            "states": [(state.value, state.label, found.get(state.value, 0)) for state in State]}
 
 
 # Incidents. The API reads through these too, so both show the same lists.

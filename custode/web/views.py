@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -19,19 +18,32 @@ PAGE_SIZE = 100
 
 @staff_required
 def dashboard(request):
-    filters = forms.DashboardFilters(request.GET, customers=selectors.customer_list())
-    if not filters.is_valid():
-        return render(request, "web/dashboard.html", {"filters": filters}, status=400)
+    filters = forms.DashboardFilters(request.GET, customers=selectors.customer_choices())
+    position = forms.DashboardPosition(request.GET)
+    if not all([filters.is_valid(), position.is_valid()]):  # both, so the page shows every error
+        return render(request, "web/dashboard.html", {"filters": filters, "position": position}, status=400)
     customer, state = filters.cleaned_data["customer"], filters.cleaned_data["state"]
-    rows = selectors.monitor_rows(customer=customer, state=state)
+    counts = selectors.state_counts(customer=customer)
+    matching = counts["of"].get(state, 0) if state else counts["total"]
+    page = selectors.monitor_page(customer=customer, state=state, matching=matching, size=PAGE_SIZE,
+                                  **position.position())
     context = {
         "filters": filters,
-        "counts": selectors.state_counts(customer=customer),
-        "page": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "position": position,
+        "counts": counts,
+        "page": page,
+        "cursors": _cursors(page),
         "held": held_count(),
         "unalerted": selectors.unalerted_open_incidents(),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def _cursors(page) -> dict:
+    """The page links' cursors: the previous page ends before the first row, the next starts after the last."""
+    if not page.rows:
+        return {}
+    return {"before": selectors.monitor_cursor(page.rows[0]), "after": selectors.monitor_cursor(page.rows[-1])}
 
 
 @staff_required
