@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from custode.api.resources import CUSTOMERS
+from custode.api.tickets import HoursOut, customer_hours
 from custode.directory.services import customer_get, customer_rotate_status_token
 
 customers = Router(tags=["customers"])
@@ -23,3 +24,9 @@ def status_link_rotate(request: HttpRequest, key: str):
     customer = customer_get(key)
     customer_rotate_status_token(customer=customer)
     return CUSTOMERS.out(customer, request)
+
+
+customers.get("/{key}/hours", response=HoursOut, operation_id="customers_hours",
+              summary="A customer's hours bank for a month",
+              description="What the plan's `monthly_hours` include, what time logged on the customer's tickets "
+              "used, and the balance (negative when overdrawn), in minutes.")(customer_hours)

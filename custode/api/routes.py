@@ -3,7 +3,7 @@ static files, never a CDN: the docs work offline)."""
 
 from ninja import NinjaAPI, Swagger
 
-from custode.api import customers, errors, incidents, subscribers
+from custode.api import customers, errors, incidents, subscribers, tickets
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.resources import RESOURCES
@@ -13,7 +13,7 @@ api = NinjaAPI(
     version="1",
     description="Customers, contacts, assets, monitors, maintenance windows and plans of a managed-service "
     "provider; its incidents, the delivery log of the messages telling of them, and the public status page's "
-    "subscribers. "
+    "subscribers; the service desk's tickets with their SLA clocks, and each customer's hours bank. "
     "Authenticate with `Authorization: Bearer <token>` (`custode token create USERNAME [--write]`).",
     auth=TokenAuth(),
     urls_namespace="api",
@@ -26,3 +26,4 @@ api.add_router("/customers", customers.customers)
 api.add_router("/incidents", incidents.incidents)
 api.add_router("/messages", incidents.messages)
 api.add_router("/subscribers", subscribers.subscribers)
+api.add_router("/tickets", tickets.tickets)

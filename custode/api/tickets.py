@@ -1,0 +1,191 @@
+"""/api/v1/tickets: the service desk, with each ticket's SLA clock; /api/v1/customers/<id>/hours: the hours bank.
+
+Routes are thin: the rules are in ``custode.tickets.services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import List, Literal, Optional
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from custode.api.crud import Page
+from custode.api.errors import InvalidQuery
+from custode.lib.changes import Invalid, NotFound
+from custode.tickets import selectors, services
+from custode.tickets.models import Channel, Status as TicketStatus, Ticket
+
+tickets = Router(tags=["tickets"])
+
+
+class SlaOut(Schema):
+    first_response_due: Optional[dt.datetime] = Field(description="null once paused before it, or with no target")
+    resolution_due: Optional[dt.datetime]
+    first_response_at: Optional[dt.datetime]
+    paused_seconds: float = Field(description="time the clock stood still: waiting on the customer, or resolved")
+    state: Literal["running", "paused", "warning", "breached", "met"]
+
+
+class TicketOut(Schema):
+    id: int
+    number: int
+    customer: str
+    contact: Optional[int]
+    asset: Optional[str]
+    subject: str
+    priority: str
+    channel: str
+    status: str
+    assignee: Optional[str] = Field(description="the assigned staff member's username")
+    opened_at: dt.datetime
+    resolved_at: Optional[dt.datetime]
+    closed_at: Optional[dt.datetime]
+    sla: Optional[SlaOut] = Field(description="null when the customer's plan promises no response or resolution time")
+    minutes: int = Field(description="time logged on it")
+
+
+class ReplyOut(Schema):
+    id: int
+    at: dt.datetime
+    public: bool
+    body: str
+    author: str
+
+
+class TicketDetail(TicketOut):
+    replies: List[ReplyOut]
+
+
+class TicketPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: List[TicketOut]
+
+
+class TicketIn(Schema):
+    customer: str = Field(description="the customer's id")
+    subject: str = Field(max_length=200)
+    body: str = Field(description="the request, as the customer put it")
+    asset: Optional[str] = Field(default=None, description="one of the customer's assets: its kind picks the targets")
+    contact: Optional[int] = Field(default=None, description="the id of one of the customer's contacts")
+    priority: Literal["low", "normal", "high", "urgent"] = "normal"
+    channel: Literal["portal", "email", "api", "phone", "incident"] = "api"
+    opened_at: Optional[dt.datetime] = Field(default=None, description="only to import history from another desk; "
+                                                                        "never in the future")
+
+
+class TicketPatch(Schema):
+    status: Optional[Literal["open", "waiting", "resolved", "closed"]] = None
+    assignee: Optional[str] = Field(default=None, description="a staff username; empty string to unassign")
+
+
+class ReplyIn(Schema):
+    body: str
+    public: bool = Field(default=True, description="public replies reach the customer; the first is the first response")
+
+
+class TimeIn(Schema):
+    minutes: int = Field(ge=1, le=services.MAX_MINUTES)
+    note: str = Field(default="", max_length=300)
+
+
+class TimeOut(Schema):
+    id: int
+    minutes: int
+    note: str
+    at: dt.datetime
+
+
+class TicketFilters(Schema):
+    customer: Optional[str] = Field(default=None, description="a customer's id")
+    status: Optional[str] = Field(default=None, description=f"one of {', '.join(TicketStatus.values)}")
+    channel: Optional[str] = Field(default=None, description=f"one of {', '.join(Channel.values)}")
+
+
+def _staff(request: HttpRequest):
+    return getattr(request.auth.user, "staff", None)
+
+
+def _ticket(ticket_id: int) -> Ticket:
+    ticket = selectors.ticket_rows().filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound("ticket", str(ticket_id))
+    return ticket
+
+
+@tickets.post("", response={201: TicketOut}, operation_id="tickets_create", summary="Open a ticket")
+def ticket_create(request: HttpRequest, payload: TicketIn):
+    ticket = services.ticket_open(staff=_staff(request), **payload.dict())
+    return Status(201, selectors.ticket_out(_ticket(ticket.pk)))
+
+
+@tickets.get("", response=TicketPage, operation_id="tickets_list",
+             summary="The queue: breached and nearest due first, then those without a clock")
+def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilters]):
+    for name, allowed in (("status", TicketStatus.values), ("channel", Channel.values)):
+        value = getattr(where, name)
+        if value is not None and value not in allowed:
+            raise InvalidQuery(name, f"unknown {name} {value!r}; one of {', '.join(allowed)}")
+    rows = selectors.queue(customer=where.customer, status=where.status, channel=where.channel)
+    items = rows[page.offset: page.offset + page.limit]
+    return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
+            "items": [selectors.ticket_out(t) for t in items]}
+
+
+@tickets.get("/{ticket_id}", response=TicketDetail, operation_id="tickets_read", summary="A ticket and its thread")
+def ticket_read(request: HttpRequest, ticket_id: int):
+    return selectors.ticket_out(_ticket(ticket_id), thread=True)
+
+
+@tickets.patch("/{ticket_id}", response=TicketOut, operation_id="tickets_patch",
+               summary="Change a ticket's status (waiting stops the clock) or assignee")
+def ticket_patch(request: HttpRequest, ticket_id: int, payload: TicketPatch):
+    ticket = _ticket(ticket_id)
+    fields = payload.dict(exclude_unset=True)
+    if "assignee" in fields:
+        assignee = selectors.staff_named(fields["assignee"]) if fields["assignee"] else None
+        if fields["assignee"] and assignee is None:
+            raise Invalid("assignee", f"no staff member has the username {fields['assignee']!r}")
+        services.ticket_assign(ticket=ticket, assignee=assignee, staff=_staff(request))
+    if fields.get("status"):
+        services.ticket_set_status(ticket=ticket, status=fields["status"], staff=_staff(request))
+    return selectors.ticket_out(_ticket(ticket_id))
+
+
+@tickets.post("/{ticket_id}/replies", response={201: ReplyOut}, operation_id="tickets_reply",
+              summary="Reply on a ticket: public (the first is the first response) or internal")
+def ticket_reply(request: HttpRequest, ticket_id: int, payload: ReplyIn):
+    reply = services.ticket_reply(ticket=_ticket(ticket_id), body=payload.body, public=payload.public,
+                                  staff=_staff(request))
+    return Status(201, selectors.reply_out(reply))
+
+
+@tickets.post("/{ticket_id}/time", response={201: TimeOut}, operation_id="tickets_time",
+              summary="Log time spent on a ticket (drawn from the customer's monthly hours)")
+def ticket_time(request: HttpRequest, ticket_id: int, payload: TimeIn):
+    entry = services.ticket_log_time(ticket=_ticket(ticket_id), minutes=payload.minutes, note=payload.note,
+                                     staff=_staff(request))
+    return Status(201, {"id": entry.pk, "minutes": entry.minutes, "note": entry.note, "at": entry.at})
+
+
+class HoursOut(Schema):
+    month: str
+    included_minutes: int
+    used_minutes: int
+    balance_minutes: int
+
+
+class MonthQuery(Schema):
+    month: Optional[str] = Field(default=None, description="YYYY-MM, in the provider's timezone; default this month")
+
+
+def customer_hours(request: HttpRequest, key: str, query: Query[MonthQuery]):
+    try:
+        month = selectors.month_of(query.month)
+    except ValueError as e:
+        raise InvalidQuery("month", str(e)) from None
+    return selectors.hours_of(key, month)
