@@ -10,7 +10,7 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from custode.checks import httpclient
 from custode.checks.deadline import within
@@ -23,7 +23,25 @@ from custode.monitors.specs import HttpExpect, HttpSpec
 _MISSING = object()
 
 
-async def check(spec: HttpSpec) -> Result:
+class Prepared(NamedTuple):
+    """A spec and its URL parsed (``httpclient.target``): made once when the monitor is loaded, so a check
+    does not parse the URL again every time (a cache keyed by URL misses once monitors outnumber it)."""
+
+    spec: HttpSpec
+    target: httpclient.Target
+
+
+def prepare(spec: HttpSpec) -> HttpSpec | Prepared:
+    """What to give ``check`` for SPEC at every run; the spec itself when its URL cannot be asked (each check
+    then says why)."""
+    try:
+        return Prepared(spec, httpclient.target(spec.url))
+    except httpclient.InvalidRequest:
+        return spec
+
+
+async def check(spec: HttpSpec | Prepared) -> Result:
+    spec, parsed = spec if isinstance(spec, Prepared) else (spec, None)
     try:
         auth = (spec.basic_auth.user, secret(spec.basic_auth.password_env) or "") if spec.basic_auth else None
     except MissingSecret as e:
@@ -32,7 +50,7 @@ async def check(spec: HttpSpec) -> Result:
         async with within(spec.timeout):
             response = await httpclient.request(
                 spec.method, spec.url, headers=spec.headers, body=spec.body, auth=auth, verify=spec.verify_tls,
-                follow_redirects=spec.follow_redirects)
+                follow_redirects=spec.follow_redirects, parsed=parsed)
     except httpclient.TransportError as e:
         return Result.down(reason_for(e.error, host=e.host, timeout=spec.timeout))
     except httpclient.HttpError as e:

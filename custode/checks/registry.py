@@ -18,3 +18,15 @@ def check_for(monitor_type: str) -> CheckFunction:
     if monitor_type not in ACTIVE_TYPES:
         raise KeyError(f"no active check for monitor type {monitor_type!r}")
     return import_module(f"custode.checks.{monitor_type}").check
+
+
+def prepare_for(monitor_type: str) -> Callable[[Any], Any]:
+    """The check module's ``prepare(spec)``: what can be worked out from a spec once, when its monitor is loaded,
+    given to ``check`` in place of the spec at every run. A module without one is given the spec itself."""
+    if monitor_type not in ACTIVE_TYPES:
+        return _same
+    return getattr(import_module(f"custode.checks.{monitor_type}"), "prepare", _same)
+
+
+def _same(spec: Any) -> Any:
+    return spec

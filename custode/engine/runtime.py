@@ -42,6 +42,7 @@ class MonitorRuntime:
     last_ping_kind: str = ""
     created_at: Any = None  # a push monitor never pinged is DOWN interval + grace after this
     check: Any = None
+    prepared: Any = None  # what ``check`` is given: the spec, or what its module's ``prepare`` made of it at load
 
     def offset(self) -> float:
         """A stable place within the interval, so monitors spread evenly instead of firing together."""
