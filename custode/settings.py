@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from custode.lib import env
+from custode.notify.timeouts import smtp_timeouts_from_env
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CUSTODE_DATA_DIR", "data")).resolve()
@@ -15,6 +16,8 @@ DEBUG = env.env_bool("CUSTODE_DEBUG")
 BASE_URL = env.base_url(os.environ.get("CUSTODE_BASE_URL", ""))
 LISTEN = env.listen(os.environ.get("CUSTODE_LISTEN", "127.0.0.1:8000"))
 SMTP_URL = os.environ.get("CUSTODE_SMTP_URL", "")
+# How long e-mail waits at each SMTP step: CUSTODE_SMTP_CONNECT_TIMEOUT (10s), CUSTODE_SMTP_DATA_TIMEOUT (10m).
+SMTP_TIMEOUTS = smtp_timeouts_from_env()
 MAIL_FROM = os.environ.get("CUSTODE_MAIL_FROM", "")
 WEBHOOK_SECRET = env.env_secret("CUSTODE_WEBHOOK_SECRET") or ""
 METRICS_TOKEN = env.env_secret("CUSTODE_METRICS_TOKEN") or ""  # empty: /metrics is open

@@ -40,7 +40,8 @@ def phrase(name: str, language: str, context: dict) -> str:
 
 @cache
 def _builtin_engine() -> Engine:
-    return Engine(dirs=[str(BUILTIN_TEMPLATES)], autoescape=False)
+    """Custode's own message templates: this app's, and those of every app that tells people something."""
+    return Engine(dirs=[str(BUILTIN_TEMPLATES)], app_dirs=True, autoescape=False)
 
 
 def _render(path: str, context: dict, parse: Callable[[str, str], object]):

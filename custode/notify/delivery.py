@@ -6,19 +6,27 @@ One ``step()``:
    on PostgreSQL the rows are picked with ``SELECT ... FOR UPDATE SKIP LOCKED``, so concurrent deliverers
    take disjoint rows without waiting; on SQLite the claim is one write transaction (Custode opens them
    IMMEDIATE), so claims follow one another. Either way an UPDATE sets ``lease`` and ``leased_until``.
-2. For each leased row, renews the lease (``WHERE lease = token``); a row whose lease was lost is skipped.
-   Rows not started within BUDGET seconds are handed back for the next step.
-3. Calls the transport. When it returns, the row is marked sent at once, in one statement that checks the
-   token; on an error it gets ``last_error``, ``attempts + 1`` and the next attempt with exponential backoff
-   (10 s, doubling, at most 1 h, jittered), or, 24 h after it was written or on a permanent error, the status
-   failed, with a staff alert written in the same transaction. A transport that is not configured (e-mail
-   without ``CUSTODE_SMTP_URL``) makes the row held, in the same checked statement: it waits for staff to
-   release or discard it, never for the setting (``custode.notify.services``).
+2. While the step delivers, a heartbeat thread renews its leases every third of LEASE, so a session with a
+   slow server, however long, keeps its message; a deliverer that dies stops renewing, and its messages are
+   taken over once LEASE has passed. Before each row the lease is renewed (``WHERE lease = token``); a row
+   whose lease was lost is skipped. Rows not started within BUDGET seconds are handed back for the next step.
+3. Calls the transport. Just before the bytes after which the peer may have the message (the message data
+   ending with SMTP's ".", the webhook's request), the transport hands over: the lease is extended, in one
+   statement that checks the token, past the longest the transport may then wait for the answer (the ten
+   minutes RFC 5321 allows a server after DATA). Until then no other deliverer can take the row, even if the
+   heartbeat cannot reach the database; a lease already lost makes the transport stop without handing over.
+4. As soon as the peer accepted (SMTP 250 to the end of DATA, before QUIT; HTTP 2xx), the row is marked
+   sent, in one statement that checks the token. On an error it gets ``last_error``, ``attempts + 1`` and the
+   next attempt with exponential backoff (10 s, doubling, at most 1 h, jittered), or, 24 h after it was
+   written or on a permanent error, the status failed, with a staff alert written in the same transaction. A
+   transport that is not configured (e-mail without ``CUSTODE_SMTP_URL``) makes the row held, in the same
+   checked statement: it waits for staff to release or discard it, never for the setting
+   (``custode.notify.services``).
 
-A deliverer that dies holding a lease only delays its rows until the lease expires (LEASE); they are then
-tried again. So a message is never lost, and it is sent twice only if the process dies in the moment
-between the peer accepting it (SMTP 250 to DATA, HTTP 2xx) and the mark being committed: a single UPDATE
-by primary key, a millisecond or so. No transport call runs inside a database transaction.
+So a message is never lost, and never sent by two deliverers at once. It is sent twice only if its deliverer
+dies after the peer received the whole message and before the sent mark is committed: the time the peer takes
+to answer (for a slow SMTP server, as long as it thinks after DATA), plus one UPDATE by primary key. No
+transport call runs inside a database transaction.
 """
 
 from __future__ import annotations
@@ -26,33 +34,34 @@ from __future__ import annotations
 import logging
 import random
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from custode.notify.models import Channel, Message
 from custode.notify.services import outbox_enqueue
-from custode.notify.transports import NotConfigured, TransportError
+from custode.notify.transports import Abandoned, Attempt, NotConfigured, TransportError
 from custode.notify.transports import apprise as apprise_transport
 from custode.notify.transports import email as email_transport
 from custode.notify.transports import webhook as webhook_transport
 
 log = logging.getLogger("custode.notify")
 
-TRANSPORTS: dict[str, Callable[[Message], None]] = {
+TRANSPORTS: dict[str, Callable[[Message, Attempt], None]] = {
     Channel.EMAIL: email_transport.send,
     Channel.APPRISE: apprise_transport.send,
     Channel.WEBHOOK: webhook_transport.send,
 }
-# Renewed just before each delivery; longer than a delivery takes (each network operation times out after
-# 10 s). Only a peer slower than this could let a second deliverer take the row meanwhile (logged if so).
+# Renewed every third of itself while its deliverer works, and before each delivery; how long the messages of
+# a deliverer that died wait before another takes them over.
 LEASE = timedelta(seconds=30)
-# A step hands back what it has not started after this many seconds, so a slow peer does not hold up the
-# incident step that runs between delivery steps, nor a SIGTERM.
+# A step hands back what it has not started after this many seconds, so other deliverers take the messages
+# a slow peer would keep waiting, and a SIGTERM is not kept waiting for them either.
 BUDGET = 2.0
 FIRST_RETRY = 10.0
 MAX_RETRY = 3600.0
@@ -68,14 +77,17 @@ def step(*, now: datetime | None = None, limit: int = 50) -> bool:
     clock = _clock(now)
     token = secrets.token_hex(16)
     leased = _lease(clock(), limit, token)
-    started = time.monotonic()
-    for n, message in enumerate(leased):
-        if time.monotonic() - started > BUDGET:
-            _release(leased[n:], token)
-            break
-        if _renew(message, token, clock()):
-            _deliver(message, token, clock)
-    return bool(leased)
+    if not leased:
+        return False
+    with _Heartbeat(token, clock):
+        started = time.monotonic()
+        for n, message in enumerate(leased):
+            if time.monotonic() - started > BUDGET:
+                _release(leased[n:], token)
+                break
+            if _renew(message, token, clock()):
+                _deliver(message, token, clock)
+    return True
 
 
 def backoff(attempts: int) -> float:
@@ -115,6 +127,55 @@ def _renew(message: Message, token: str, now: datetime) -> bool:
     return bool(_leased(message, token).update(leased_until=now + LEASE))
 
 
+class _Heartbeat:
+    """Renews the leases under TOKEN every third of LEASE until the block ends, from a thread (and so a database
+    connection) of its own, while the step's thread waits on a peer. A lease extended past LEASE for a handover
+    is left as it is."""
+
+    def __init__(self, token: str, clock: Callable[[], datetime]) -> None:
+        self.token, self.clock = token, clock
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="custode-lease-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.done.wait(LEASE.total_seconds() / 3):
+                until = self.clock() + LEASE
+                try:
+                    Message.objects.filter(lease=self.token, status=Message.Status.PENDING,
+                                           leased_until__lt=until).update(leased_until=until)
+                except DatabaseError as exc:
+                    log.warning("could not renew the leases of messages being delivered (%s); trying again", exc)
+        finally:
+            connection.close()
+
+
+class _Attempt:
+    """One delivery's dealings with its lease, as the transport reports them (``custode.notify.transports``)."""
+
+    def __init__(self, message: Message, token: str, clock: Callable[[], datetime]) -> None:
+        self.message, self.token, self.clock = message, token, clock
+        self.marked = False
+
+    def handing_over(self, wait: float) -> None:
+        until = self.clock() + timedelta(seconds=wait) + LEASE
+        if not _leased(self.message, self.token).update(leased_until=until):
+            raise Abandoned("the lease was lost to another deliverer before the message was handed over")
+
+    def accepted(self) -> None:
+        if not self.marked:
+            self.marked = True
+            _sent(self.message, self.token, self.clock())
+
+
 def _release(messages: list[Message], token: str) -> None:
     Message.objects.filter(id__in=[m.pk for m in messages], lease=token, status=Message.Status.PENDING).update(
         lease="", leased_until=None)
@@ -129,8 +190,11 @@ def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> Non
     if transport is None:
         _failed_attempt(message, token, clock(), f"no such channel: {message.channel!r}", permanent=True)
         return
+    attempt = _Attempt(message, token, clock)
     try:
-        transport(message)
+        transport(message, attempt)
+    except Abandoned as exc:
+        log.warning("message %s was not sent: %s", message.pk, exc.message)
     except NotConfigured as exc:
         _not_configured(message, token, exc.message)
     except TransportError as exc:
@@ -139,7 +203,7 @@ def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> Non
         log.exception("delivering message %s failed unexpectedly", message.pk)
         _failed_attempt(message, token, clock(), f"{exc.__class__.__name__}: {exc}", permanent=False)
     else:
-        _sent(message, token, clock())
+        attempt.accepted()
 
 
 def _sent(message: Message, token: str, now: datetime) -> None:

@@ -1,9 +1,11 @@
 """The notifier process: turns state changes into incidents and delivers the outbox, until told to stop.
 
-Its loop does one unit of each kind of work per turn (``custode.incidents.processor.step`` and
-``custode.notify.delivery.step``, each answering whether there was any) and naps 0.2 s when neither had
-any. SIGTERM and SIGINT let the unit in progress finish, then the loop ends: whatever was not done is
-still in the database for the next start.
+Each kind of work (``custode.incidents.processor.step``, ``custode.notify.delivery.step``, each doing one unit
+and answering whether there was any) runs in a loop of its own thread, with its own database connection, and
+naps 0.2 s when it had none. Delivery waits on other people's servers, for minutes if they are slow (an SMTP
+server may think for ten minutes after DATA) and seconds per message if they are gone: in one loop with the
+incident step, that wait would come before every incident and its messages. SIGTERM and SIGINT let the units
+in progress finish, then the loops end: whatever was not done is still in the database for the next start.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import threading
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from custode.lib.env import SettingError
 from custode.notify import delivery
@@ -44,6 +46,7 @@ def steps() -> dict[str, Step]:
     found: dict[str, Step] = {}
     if importlib.util.find_spec("custode.incidents.processor"):
         found["incidents"] = importlib.import_module("custode.incidents.processor").step
+    found["tickets"] = importlib.import_module("custode.tickets.processor").step
     found["delivery"] = delivery.step
     return found
 
@@ -56,23 +59,31 @@ class Notifier:
     def stop(self, *args: object) -> None:
         self.stopping.set()
 
-    def turn(self) -> bool:
-        busy = False
-        for name, unit in self.units.items():
-            if self.stopping.is_set():
-                break
-            try:
-                busy = unit() or busy
-            except Exception:
-                log.exception("the %s step failed; trying again in %.0fs", name, ERROR_NAP)
-                self.stopping.wait(ERROR_NAP)
-        return busy
-
     def run(self) -> None:
-        while not self.stopping.is_set():
-            close_old_connections()
-            if not self.turn():
-                self.stopping.wait(NAP)
+        """Run every unit in its own loop until stopped; returns once each has finished the unit in progress."""
+        loops = [threading.Thread(target=self.loop, args=(name, unit), name=f"custode-{name}", daemon=True)
+                 for name, unit in self.units.items()]
+        for thread in loops:
+            thread.start()
+        for thread in loops:
+            thread.join()
+
+    def loop(self, name: str, unit: Step) -> None:
+        try:
+            while not self.stopping.is_set():
+                close_old_connections()
+                if not self.once(name, unit):
+                    self.stopping.wait(NAP)
+        finally:
+            connection.close()
+
+    def once(self, name: str, unit: Step) -> bool:
+        try:
+            return unit()
+        except Exception:
+            log.exception("the %s step failed; trying again in %.0fs", name, ERROR_NAP)
+            self.stopping.wait(ERROR_NAP)
+            return True
 
 
 def run() -> None:

@@ -55,6 +55,10 @@ class Ticket(models.Model):
                                     help_text=_("the earliest due time not yet met: what the queue sorts by"))
     sla_basis = models.CharField(max_length=64, blank=True,
                                  help_text=_("what the due times were computed from; a change recomputes them"))
+    next_alarm = models.DateTimeField(blank=True, null=True, db_index=True,
+                                      help_text=_("when the assignee is next warned (75 % of a target, or its breach)"))
+    alarms_sent = models.JSONField(default=list, blank=True,
+                                   help_text=_("the warnings already written: first_response:warning, ...:breached"))
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_due", "id"], name="tickets_queue"),

@@ -188,9 +188,11 @@ def _apply(ticket: Ticket, terms: sla.Terms, now: dt.datetime | None) -> None:
     ticket.resolution_due = clock.resolution_due if clock else None
     ticket.next_due = clock.next_due if clock else None
     ticket.sla_basis = terms.basis
+    pending = [at for name, at in (clock.alarms() if clock else []) if name not in ticket.alarms_sent]
+    ticket.next_alarm = min(pending, default=None) if ticket.status == Status.OPEN else None
 
 
-SLA_FIELDS = ["first_response_due", "resolution_due", "next_due", "sla_basis"]
+SLA_FIELDS = ["first_response_due", "resolution_due", "next_due", "sla_basis", "next_alarm"]
 
 
 def sla_refresh(ticket: Ticket, *, now: dt.datetime | None = None, terms: sla.Terms | None = None) -> None:
@@ -222,3 +224,30 @@ def sla_refresh_stale(*, now: dt.datetime | None = None, chunk: int = 2000) -> i
         with transaction.atomic():
             Ticket.objects.bulk_update(tickets, SLA_FIELDS)
     return len(stale)
+
+
+# -- warnings ----------------------------------------------------------------------------------------------
+
+
+def sla_warn(*, now: dt.datetime | None = None, batch: int = 50) -> int:
+    """Write the warnings that have come due (75 % of a target, then its breach), each once per ticket, to the
+    assignee, else the on-call staff member, else everyone on staff; in the transaction that records them as
+    sent, so a crash repeats nothing and loses nothing. Returns how many tickets were handled."""
+    from custode.notify.services import outbox_enqueue
+    from custode.tickets import messages
+
+    now = now or timezone.now()
+    due = list(Ticket.objects.filter(status=Status.OPEN, next_alarm__lte=now).order_by("next_alarm")
+               .values_list("pk", flat=True)[:batch])
+    for pk in due:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().select_related("customer__plan", "asset", "assignee").get(pk=pk)
+            clock = sla_of(ticket, now=now)
+            fired = [name for name, at in (clock.alarms() if clock else [])
+                     if at <= now and name not in ticket.alarms_sent]
+            if fired:
+                outbox_enqueue(messages=messages.sla_warning(ticket, fired[-1], clock))
+                ticket.alarms_sent = [*ticket.alarms_sent, *fired]
+                ticket.save(update_fields=["alarms_sent"])
+            sla_refresh(ticket, now=now)
+    return len(due)

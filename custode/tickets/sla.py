@@ -78,6 +78,17 @@ class Sla:
     paused_seconds: float
     state: str
 
+    def alarms(self) -> list[tuple[str, dt.datetime]]:
+        """The warnings this clock has in store, in time order: 75 % of each target not yet met, then its breach
+        (``first_response:warning``, ``first_response:breached``, ``resolution:...``)."""
+        out = []
+        for name, warn, due, done in (("first_response", self.first_response_warn, self.first_response_due,
+                                       self.first_response_at),
+                                      ("resolution", self.resolution_warn, self.resolution_due, self.resolved_at)):
+            if done is None:
+                out += [(f"{name}:warning", warn), (f"{name}:breached", due)]
+        return sorted(((n, at) for n, at in out if at is not None), key=lambda a: a[1])
+
     @property
     def next_due(self) -> dt.datetime | None:
         """The earliest due time not yet met: what the queue sorts by (None while paused or all met)."""

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.db import connection
 
 from custode.checks.tests.servers_net import refused_port, smtp_ca, trust_smtp_ca  # noqa: F401  (fixtures)
 from custode.notify.models import Message
@@ -21,6 +23,27 @@ def enqueue(**fields) -> Message:
               "language": "it", "subject": "Sito non raggiungibile", "body": "Stiamo lavorando.", **fields}
     outbox_enqueue(messages=[Outgoing(**fields)])
     return Message.objects.get(key=fields["key"])
+
+
+def at_once(work: Callable[[], object], count: int = 2) -> list[Exception]:
+    """Runs WORK in COUNT threads at once (each with its own database connection), like as many notifiers;
+    returns what they raised."""
+    errors: list[Exception] = []
+
+    def worker() -> None:
+        try:
+            work()
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return errors
 
 
 @pytest.fixture

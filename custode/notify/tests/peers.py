@@ -1,5 +1,5 @@
-"""Real peers on loopback for the delivery tests: an SMTP server that keeps what it receives, and an HTTP
-receiver that keeps what is POSTed to it and answers with the status a test chooses.
+"""Real peers on loopback for the delivery tests: an SMTP server that keeps what it receives, one that never
+answers, and an HTTP receiver that keeps what is POSTed to it and answers with the status a test chooses.
 """
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ class Mailbox:
     """An aiosmtpd handler: refuses recipients whose address starts with ``refused`` (550), keeps the rest.
 
     ``rcpt_delay`` holds every RCPT for that long, and ``in_rcpt`` is set meanwhile, so a test can kill a
-    client while it is between messages rather than in the moment after the server took one.
+    client while it is between messages rather than in the moment after the server took one. ``data_delay``
+    keeps the answer to the end of DATA that long after the message arrived (and is kept): a server that
+    filters or relays before it says 250.
     """
 
     def __init__(self) -> None:
@@ -30,6 +33,7 @@ class Mailbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.rcpt_delay = 0.0
         self.in_rcpt = threading.Event()
+        self.data_delay = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused"):
@@ -43,6 +47,8 @@ class Mailbox:
     async def handle_DATA(self, server, session, envelope):
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 2.0.0 queued"
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[EmailMessage]:
@@ -79,6 +85,35 @@ class SmtpServer:
         if self.controller:
             self.controller.stop()
             self.controller = None
+
+
+class Blackhole:
+    """A loopback port that accepts connections and never says a word: an SMTP server that hangs."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.held: list[socket.socket] = []
+        self.connected = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            self.held.append(client)
+            self.connected.set()
+
+    def close(self) -> None:
+        self.listener.close()
+        for client in self.held:
+            client.close()
 
 
 @dataclass

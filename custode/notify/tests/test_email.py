@@ -13,7 +13,9 @@ from django.utils import timezone
 from custode.notify import delivery
 from custode.notify.models import Message
 from custode.notify.tests.conftest import enqueue
+from custode.lib.env import SettingError
 from custode.notify.tests.peers import SmtpServer
+from custode.notify.timeouts import SmtpTimeouts, smtp_timeouts_from_env
 from custode.notify.transports.email import parse_url
 from custode.testing import factories
 
@@ -178,3 +180,13 @@ def test_without_a_sender_set_or_a_provider_address_the_sender_is_custode_at_thi
     delivery.step()
     [mail] = smtp.mailbox.wait_for(1)
     assert mail["From"].addresses[0].addr_spec == f"custode@{socket.getfqdn()}"
+
+
+def test_smtp_waits_come_from_the_environment_and_a_value_that_is_not_a_duration_is_refused():
+    timeouts = smtp_timeouts_from_env({"CUSTODE_SMTP_CONNECT_TIMEOUT": "3s", "CUSTODE_SMTP_DATA_TIMEOUT": "15m"})
+    assert (timeouts.connect, timeouts.command, timeouts.data_start, timeouts.data_block, timeouts.data_end) == (
+        3, 300, 120, 180, 900)
+    assert smtp_timeouts_from_env({}) == SmtpTimeouts(connect=10, data_end=600)
+    for value in ("ten minutes", "0s"):
+        with pytest.raises(SettingError, match=f"CUSTODE_SMTP_DATA_TIMEOUT='{value}': must be a duration above zero"):
+            smtp_timeouts_from_env({"CUSTODE_SMTP_DATA_TIMEOUT": value})

@@ -12,14 +12,18 @@ from urllib.parse import urlsplit
 import apprise
 
 from custode.notify.models import Message
-from custode.notify.transports import TransportError
+from custode.notify.transports import Attempt, TransportError
+
+# Longer than a notification takes Apprise: its services connect and read with 4 s timeouts each.
+WAIT = 60.0
 
 
-def send(message: Message) -> None:
+def send(message: Message, attempt: Attempt) -> None:
     client = apprise.Apprise()
     if not client.add(message.recipient):
         scheme = urlsplit(message.recipient).scheme or message.recipient.partition(":")[0]
         raise TransportError(f"not a URL Apprise can deliver to (scheme {scheme!r})", permanent=True)
+    attempt.handing_over(WAIT)
     with client.notify(title=message.subject, body=message.body) as result:
         if not result:
             raise TransportError(f"Apprise: {_reason(result)}")

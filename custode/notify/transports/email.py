@@ -6,8 +6,11 @@
     smtp://user:password@host:port      with AUTH; user and password percent-encoded
 
 Each message is one SMTP session: the deliverer marks it sent as soon as the server has answered 250 to
-its DATA. The Message-ID is derived from the outbox key, so the one duplicate a crash can cause (after the
-server's 250, before the mark) carries the same Message-ID as the original.
+the end of its DATA, before the QUIT. Each step waits as long as ``settings.SMTP_TIMEOUTS`` says for it
+(``custode.notify.timeouts``: RFC 5321's waits, a short connection), so a server that takes minutes to accept a
+message is waited for rather than sent it again. The Message-ID is derived from the outbox key, so the one
+duplicate a crash can cause (after the server received the final ".", before the mark) carries the same
+Message-ID as the original.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from django.conf import settings
 
 from custode.checks.errors import reason_for
 from custode.directory.models import Provider
+from custode.lib import durations
 from custode.notify.models import Message
-from custode.notify.transports import NotConfigured, TransportError
+from custode.notify.timeouts import SmtpTimeouts
+from custode.notify.transports import Abandoned, Attempt, NotConfigured, TransportError
 
-TIMEOUT = 10.0
+COMMANDS = {"EHLO", "HELO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT"}
 OWN_HEADERS = {"from", "to", "subject", "date", "message-id", "content-type", "content-transfer-encoding",
                "mime-version"}
 
@@ -106,7 +111,7 @@ def build(message: Message, from_address: str) -> EmailMessage:
     return mail
 
 
-def send(message: Message) -> None:
+def send(message: Message, attempt: Attempt) -> None:
     if not settings.SMTP_URL:
         raise NotConfigured("CUSTODE_SMTP_URL is not set")
     try:
@@ -117,8 +122,15 @@ def send(message: Message) -> None:
         mail = build(message, sender())
     except (ValueError, TypeError, MessageError) as exc:
         raise TransportError(f"cannot write this e-mail: {exc}", permanent=True) from None
+    client = None
     try:
-        _deliver(server, mail)
+        client = _connect(server, settings.SMTP_TIMEOUTS, attempt)
+        _deliver(client, server, mail)
+        attempt.accepted()
+    except Abandoned:
+        client.close()  # mid-DATA: a message without its final "." is discarded by the server
+        client = None
+        raise
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         raise TransportError(f"SMTP: recipient refused: {_reply(code, text)}", permanent=code >= 500) from None
@@ -127,27 +139,84 @@ def send(message: Message) -> None:
                              permanent=exc.smtp_code >= 500) from None
     except smtplib.SMTPResponseException as exc:
         raise TransportError(f"SMTP {server.host}:{server.port}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
-    except smtplib.SMTPException as exc:  # an OSError too, but its words are better than the errno's
-        raise TransportError(f"SMTP {server.host}:{server.port}: {exc}") from None
-    except OSError as exc:
-        reason = reason_for(exc, host=server.host, timeout=TIMEOUT)
-        raise TransportError(f"SMTP {server.host}:{server.port}: {reason}") from None
-
-
-def _deliver(server: SmtpServer, mail: EmailMessage) -> None:
-    context = ssl.create_default_context()
-    if server.tls:
-        client: smtplib.SMTP = smtplib.SMTP_SSL(server.host, server.port, timeout=TIMEOUT, context=context)
-    else:
-        client = smtplib.SMTP(server.host, server.port, timeout=TIMEOUT)
-    try:
-        if server.starttls:
-            client.starttls(context=context)
-        if server.user:
-            client.login(server.user, server.password)
-        client.send_message(mail)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise TransportError(f"SMTP {server.host}:{server.port}: {_problem(exc, client, server)}") from None
     finally:
-        _quit(client)
+        if client is not None:
+            _quit(client)
+
+
+class _Stepped:
+    """Mixed into smtplib's clients: each step waits for the server as long as TIMEOUTS says for it (the socket's
+    timeout is set before each command, and around the message's bytes), and ATTEMPT hears when the message's
+    bytes are about to go: from the final "." on, the server may deliver it whatever happens to us.
+    """
+
+    def __init__(self, *args, timeouts: SmtpTimeouts, attempt: Attempt, **kwargs) -> None:
+        self.timeouts, self.attempt = timeouts, attempt
+        self.step, self.wait = "connect", timeouts.connect
+        super().__init__(*args, timeout=timeouts.connect, **kwargs)
+
+    def putcmd(self, cmd: str, args: str = "") -> None:
+        step = cmd.split()[0].upper() if cmd.strip() else ""
+        step = step if step in COMMANDS else "AUTH"  # AUTH's continuation lines, never shown: they hold secrets
+        self._waiting(step, {"DATA": self.timeouts.data_start,
+                             "QUIT": self.timeouts.connect}.get(step, self.timeouts.command))
+        super().putcmd(cmd, args)
+
+    def getreply(self):
+        code, text = super().getreply()
+        if self.step == "DATA" and code == 354:
+            self.step = "message"
+        return code, text
+
+    def send(self, s) -> None:
+        if self.step != "message":  # a command, from putcmd
+            return super().send(s)
+        self.attempt.handing_over(self.timeouts.after_handover)
+        self._waiting("message", self.timeouts.data_block)
+        super().send(s)
+        self._waiting("end of DATA", self.timeouts.data_end)
+
+    def _waiting(self, step: str, seconds: float) -> None:
+        self.step, self.wait = step, seconds
+        if self.sock:
+            self.sock.settimeout(seconds)
+
+
+class _Client(_Stepped, smtplib.SMTP):
+    pass
+
+
+class _TlsClient(_Stepped, smtplib.SMTP_SSL):
+    pass
+
+
+def _connect(server: SmtpServer, timeouts: SmtpTimeouts, attempt: Attempt) -> smtplib.SMTP:
+    if server.tls:
+        return _TlsClient(server.host, server.port, timeouts=timeouts, attempt=attempt,
+                          context=ssl.create_default_context())
+    return _Client(server.host, server.port, timeouts=timeouts, attempt=attempt)
+
+
+def _deliver(client: smtplib.SMTP, server: SmtpServer, mail: EmailMessage) -> None:
+    if server.starttls:
+        client.starttls(context=ssl.create_default_context())
+    if server.user:
+        client.login(server.user, server.password)
+    client.send_message(mail)
+
+
+def _problem(exc: BaseException, client: _Stepped | None, server: SmtpServer) -> str:
+    """What went wrong, naming the step a timeout cut short: "no answer to RCPT within 5m"."""
+    if isinstance(exc.__context__, TimeoutError) or (client and isinstance(exc, TimeoutError)):
+        step, wait = (client.step, client.wait) if client else ("the greeting", settings.SMTP_TIMEOUTS.connect)
+        if step == "message":
+            return f"the server read no more of the message within {durations.format(wait)}"
+        return f"no answer to {step} within {durations.format(wait)}"
+    if isinstance(exc, smtplib.SMTPException):  # an OSError too, but its words are better than the errno's
+        return str(exc)
+    return reason_for(exc, host=server.host, timeout=settings.SMTP_TIMEOUTS.connect)
 
 
 def _quit(client: smtplib.SMTP) -> None:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from custode.checks.errors import reason_for
 from custode.notify import signing
 from custode.notify.models import Message
-from custode.notify.transports import TransportError
+from custode.notify.transports import Attempt, TransportError
 
 TIMEOUT = 10.0
 RETRYABLE_4XX = {408, 429}
@@ -40,7 +40,7 @@ def body_of(message: Message) -> bytes:
     return json.dumps(message.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def send(message: Message) -> None:
+def send(message: Message, attempt: Attempt) -> None:
     parts = urlsplit(message.recipient)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TransportError("a webhook URL must be http:// or https:// with a host", permanent=True)
@@ -52,6 +52,7 @@ def send(message: Message) -> None:
         "X-Custode-Event": str(message.payload.get("event", "")),
         "X-Custode-Delivery": message.key,
     })
+    attempt.handing_over(TIMEOUT)
     try:
         with _opener.open(request, timeout=TIMEOUT) as answer:
             answer.read(65536)
