@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Container, Mapping
+from typing import Any
 
 from custode.assets.models import Asset
 from custode.assets.specs import AssetFields
@@ -25,23 +27,22 @@ def asset_save(*, spec: AssetFields, customer: str | None, dependencies: bool = 
     """
     owner = reference(customer_get, customer, "customer") if customer is not None else None
     asset = Asset.objects.filter(key=spec.id).first() or Asset(key=spec.id)
-    values = spec.model_dump(mode="python", include=set(AssetFields.model_fields) - {"id", "depends_on"})
-    change = save_fields(asset, {"customer": owner, **values}, kind="asset", key=spec.id)
+    change = save_fields(asset, {"customer": owner, **asset_values(spec)}, kind="asset", key=spec.id)
     if dependencies:
         change = change.merge(asset_set_dependencies(key=spec.id, depends_on=spec.depends_on))
     return change
+
+
+def asset_values(spec: AssetFields) -> dict[str, Any]:
+    """An asset's row from its spec, all but its owner and dependencies."""
+    return spec.model_dump(mode="python", include=set(AssetFields.model_fields) - {"id", "depends_on"})
 
 
 def asset_set_dependencies(*, key: str, depends_on: list[str]) -> Change:
     """Make ASSET depend on exactly these assets, refusing unknown ones and cycles."""
     asset = asset_get(key)
     targets = {a.key: a for a in Asset.objects.filter(key__in=depends_on)}
-    for i, dep in enumerate(depends_on):
-        if dep not in targets:
-            raise Invalid(f"depends_on[{i}]", f"unknown asset {dep!r}")
-    cycle = _cycle_through(asset.key, depends_on)
-    if cycle:
-        raise Invalid("depends_on", "dependency cycle: " + " → ".join(cycle))
+    asset_check_dependencies(key=asset.key, depends_on=depends_on, known=targets, edges=asset_dependency_edges())
     current = set(asset.depends_on.values_list("key", flat=True))
     if current == set(depends_on):
         return Change("asset", key, "unchanged")
@@ -49,16 +50,32 @@ def asset_set_dependencies(*, key: str, depends_on: list[str]) -> Change:
     return Change("asset", key, "updated", ("depends_on",))
 
 
-def _cycle_through(key: str, depends_on: list[str]) -> list[str] | None:
-    """The path back to KEY if it depended on DEPENDS_ON, else None."""
+def asset_check_dependencies(
+    *, key: str, depends_on: list[str], known: Container[str], edges: Mapping[str, list[str]]
+) -> None:
+    """Invalid if DEPENDS_ON names an asset not in KNOWN, or would close a cycle in the graph EDGES (key -> keys)."""
+    for i, dep in enumerate(depends_on):
+        if dep not in known:
+            raise Invalid(f"depends_on[{i}]", f"unknown asset {dep!r}")
+    cycle = _cycle_through(key, depends_on, edges)
+    if cycle:
+        raise Invalid("depends_on", "dependency cycle: " + " → ".join(cycle))
+
+
+def asset_dependency_edges() -> dict[str, list[str]]:
+    """The dependency graph as it is stored: each asset's key -> the keys it depends on."""
     edges: dict[str, list[str]] = defaultdict(list)
     for src, dst in Asset.depends_on.through.objects.values_list("from_asset__key", "to_asset__key"):
         edges[src].append(dst)
-    edges[key] = list(depends_on)
+    return edges
+
+
+def _cycle_through(key: str, depends_on: list[str], edges: Mapping[str, list[str]]) -> list[str] | None:
+    """The path back to KEY if it depended on DEPENDS_ON, else None."""
     stack, seen = [(key, [key])], set()
     while stack:
         node, path = stack.pop()
-        for nxt in edges.get(node, ()):
+        for nxt in depends_on if node == key else edges.get(node, ()):
             if nxt == key:
                 return path + [key]
             if nxt not in seen:

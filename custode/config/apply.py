@@ -1,37 +1,30 @@
 """Applying a config file: validate everything first, then write it all in one transaction, or nothing.
 
-Every write goes through the apps' services, the same ones the API calls. A service that
-refuses a record (an unknown plan, a dependency cycle) raises ``Invalid``; the applier notes the
-problem with the record's path and carries on, so one run reports every error, then rolls back.
+Every row is what the apps' services, the same ones the API calls, make of its spec (see ``write``).
+A record they refuse (an unknown plan, a dependency cycle) is noted with its path and the applier
+carries on, so one run reports every error, then rolls back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 
 from django.db import transaction
 
-from custode.assets.services import asset_delete, asset_save, asset_set_dependencies
-from custode.backups.services import backup_delete, backup_save
+from custode.assets.services import asset_delete
+from custode.backups.services import backup_delete
 from custode.config import inventory
-from custode.config.schema import ConfigFile, asset_entries, validate
-from custode.config.source import ConfigErrors, Path, Problem, Source, load
-from custode.directory.services import (
-    contact_delete,
-    contact_save,
-    customer_delete,
-    customer_save,
-    plan_delete,
-    plan_save,
-    provider_save,
-    staff_delete,
-    staff_save,
-)
-from custode.lib.changes import Change, InUse, Invalid
-from custode.maintenance.services import maintenance_delete, maintenance_save
-from custode.monitors.services import monitor_delete, monitor_save
+from custode.config.schema import ConfigFile, validate
+from custode.config.source import ConfigErrors, Problem, load
+from custode.config.write import write
+from custode.directory.services import contact_delete, customer_delete, plan_delete, staff_delete
+from custode.lib.changes import Change, InUse
+from custode.maintenance.services import maintenance_delete
+from custode.monitors.services import monitor_delete
 
 
 @dataclass
@@ -67,12 +60,36 @@ def apply_file(path: str | FilePath, *, prune: bool = False, dry_run: bool = Fal
 
 def apply_text(text: str, *, filename: str, prune: bool = False, dry_run: bool = False) -> Report:
     """Apply a whole config; ConfigErrors (and an untouched database) when anything is wrong."""
+    with _collector_paused():
+        return _apply(text, filename=filename, prune=prune, dry_run=dry_run)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file is read and written.
+
+    A file of 100,000 monitors is millions of objects (nodes, dicts, specs, rows) that all live until
+    the end; the collector would scan them again and again, half of an apply's time, to find no garbage.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _apply(text: str, *, filename: str, prune: bool, dry_run: bool) -> Report:
     source = load(text, filename)
     doc = validate(source)
     report = Report(dry_run=dry_run)
     try:
         with transaction.atomic():
-            problems = _write(doc, report)
+            outcome = write(doc)
+            for change in outcome.changes:
+                report.add(change)
+            problems = outcome.problems
             problems += _remove_missing(doc, report, prune)
             if problems:
                 raise source.errors(problems)
@@ -81,45 +98,6 @@ def apply_text(text: str, *, filename: str, prune: bool = False, dry_run: bool =
     except _DryRun:
         pass
     return report
-
-
-def _write(doc: ConfigFile, report: Report) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def attempt(path: Path, write: Callable[[], Change]) -> bool:
-        try:
-            with transaction.atomic():
-                report.add(write())
-            return True
-        except Invalid as e:
-            problems.append(Problem(path + tuple(_split(e.field)), e.message))
-            return False
-
-    if doc.provider:
-        attempt(("provider",), lambda: provider_save(spec=doc.provider))
-    for i, staff in enumerate(doc.staff):
-        attempt(("staff", i), lambda s=staff: staff_save(spec=s))
-    for plan in doc.plan_specs():
-        attempt(("plans", plan.id), lambda p=plan: plan_save(spec=p))
-    owners: dict[str, str] = {}
-    for c, customer in enumerate(doc.customers):
-        if not attempt(("customers", c), lambda cu=customer: customer_save(spec=cu)):
-            continue  # its contacts and assets would only repeat the customer's error
-        owners.update((asset.id, customer.id) for asset in customer.assets)
-        for n, contact in enumerate(customer.contacts):
-            attempt(("customers", c, "contacts", n), lambda co=contact, k=customer.id: contact_save(customer=k, spec=co))
-    entries = [(path, asset) for path, asset in asset_entries(doc) if path[0] == "infrastructure" or asset.id in owners]
-    for path, asset in entries:
-        attempt(path, lambda a=asset: asset_save(spec=a, customer=owners.get(a.id), dependencies=False))
-    for path, asset in entries:
-        attempt(path, lambda a=asset: asset_set_dependencies(key=a.id, depends_on=a.depends_on))
-        for m, monitor in enumerate(asset.monitors):
-            attempt(path + ("monitors", m), lambda mo=monitor, k=asset.id: monitor_save(asset=k, spec=mo))
-        for b, backup in enumerate(asset.backups):
-            attempt(path + ("backups", b), lambda bj=backup, k=asset.id: backup_save(asset=k, spec=bj))
-    for w, window in enumerate(doc.maintenance):
-        attempt(("maintenance", w), lambda mw=window: maintenance_save(spec=mw))
-    return problems
 
 
 def _remove_missing(doc: ConfigFile, report: Report, prune: bool) -> list[Problem]:
@@ -148,12 +126,3 @@ def _remove_missing(doc: ConfigFile, report: Report, prune: bool) -> list[Proble
             except InUse as e:
                 problems.append(Problem((), str(e)))
     return problems
-
-
-def _split(field_path: str) -> list[str | int]:
-    """'depends_on[1]' -> ['depends_on', 1], the form of a Source path."""
-    parts: list[str | int] = []
-    for name in field_path.replace("]", "").split("."):
-        head, *indexes = name.split("[")
-        parts += [head, *map(int, indexes)]
-    return parts

@@ -5,6 +5,9 @@ The config applier, the API and the UI call these; nothing else writes these mod
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib.auth import get_user_model
 from django.db.models import ProtectedError
 
@@ -54,14 +57,24 @@ def provider_spec() -> ProviderSpec | None:
 
 def staff_save(*, spec: StaffSpec) -> Change:
     User = get_user_model()
-    user = User.objects.filter(username=spec.username).first()
-    if user is None:
-        user = User(username=spec.username, is_staff=True)
-        user.set_unusable_password()
-    email = save_fields(user, {"email": spec.email or ""}, kind="staff", key=spec.username)
+    login_values, profile_values = staff_values(spec)
+    user = User.objects.filter(username=spec.username).first() or staff_user_new(spec.username)
+    email = save_fields(user, login_values, kind="staff", key=spec.username)
     profile = StaffProfile.objects.filter(user=user).first() or StaffProfile(user=user)
-    values = dict(name=spec.name, phone=spec.phone, on_call=spec.on_call, language=spec.language, notify=spec.notify)
-    return email.merge(save_fields(profile, values, kind="staff", key=spec.username))
+    return email.merge(save_fields(profile, profile_values, kind="staff", key=spec.username))
+
+
+def staff_values(spec: StaffSpec) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A technician's login row and profile row from their spec."""
+    profile = dict(name=spec.name, phone=spec.phone, on_call=spec.on_call, language=spec.language, notify=spec.notify)
+    return {"email": spec.email or ""}, profile
+
+
+def staff_user_new(username: str):
+    """An unsaved login for a technician: staff, with no password until they set one."""
+    user = get_user_model()(username=username, is_staff=True)
+    user.set_unusable_password()
+    return user
 
 
 def staff_spec(profile: StaffProfile) -> StaffSpec:
@@ -90,8 +103,11 @@ def staff_delete(*, username: str) -> Change:
 
 def plan_save(*, spec: PlanSpec) -> Change:
     plan = Plan.objects.filter(key=spec.id).first() or Plan(key=spec.id)
-    values = spec.model_dump(mode="python", exclude={"id", "uptime"})
-    return save_fields(plan, {**values, "uptime_target": spec.uptime}, kind="plan", key=spec.id)
+    return save_fields(plan, plan_values(spec), kind="plan", key=spec.id)
+
+
+def plan_values(spec: PlanSpec) -> dict[str, Any]:
+    return {**spec.model_dump(mode="python", exclude={"id", "uptime"}), "uptime_target": spec.uptime}
 
 
 def plan_spec(plan: Plan) -> PlanSpec:
@@ -122,20 +138,23 @@ def plan_delete(*, key: str) -> Change:
     return Change("plan", key, "removed")
 
 
-def _plan_id(key: str | None) -> int | None:
-    if key is None:
-        return None
-    plan_id = Plan.objects.filter(key=key).values_list("id", flat=True).first()
-    if plan_id is None:
-        known = ", ".join(Plan.objects.order_by("key").values_list("key", flat=True)) or "none yet"
-        raise Invalid("plan", f"unknown plan {key!r}; known plans: {known}")
-    return plan_id
+def plan_ids() -> dict[str, int]:
+    """Every plan's id by its key."""
+    return dict(Plan.objects.values_list("key", "id"))
 
 
 def customer_save(*, spec: CustomerFields) -> Change:
     customer = Customer.objects.filter(key=spec.id).first() or Customer(key=spec.id)
-    values = dict(name=spec.name, plan_id=_plan_id(spec.plan), language=spec.language)
-    return save_fields(customer, values, kind="customer", key=spec.id)
+    return save_fields(customer, customer_values(spec, plans=plan_ids()), kind="customer", key=spec.id)
+
+
+def customer_values(spec: CustomerFields, *, plans: Mapping[str, int]) -> dict[str, Any]:
+    """A customer's row from their spec; PLANS (key -> id, see plan_ids) are the plans they may have."""
+    if spec.plan is not None and spec.plan not in plans:
+        known = ", ".join(sorted(plans)) or "none yet"
+        raise Invalid("plan", f"unknown plan {spec.plan!r}; known plans: {known}")
+    plan_id = plans[spec.plan] if spec.plan is not None else None
+    return dict(name=spec.name, plan_id=plan_id, language=spec.language)
 
 
 def customer_spec(customer: Customer) -> CustomerFields:
@@ -166,8 +185,13 @@ def contact_save(*, customer: str, spec: ContactSpec, contact: Contact | None = 
         contact = Contact.objects.filter(customer=owner, name=spec.name).first() or Contact(customer=owner)
     elif Contact.objects.filter(customer=owner, name=spec.name).exclude(pk=contact.pk).exists():
         raise Invalid("name", f"customer {customer!r} already has a contact named {spec.name!r}")
-    values = dict(customer=owner, **spec.model_dump(mode="python"))
+    values = {"customer": owner, **contact_values(spec)}
     return save_fields(contact, values, kind="contact", key=f"{customer}/{spec.name}")
+
+
+def contact_values(spec: ContactSpec) -> dict[str, Any]:
+    """A contact's row from its spec, all but the customer."""
+    return spec.model_dump(mode="python")
 
 
 def contact_spec(contact: Contact) -> ContactSpec:

@@ -22,8 +22,12 @@ def monitor_save(*, asset: str, spec: Any) -> Change:
     """Create or update a monitor on ASSET from a spec of any check type."""
     owner = reference(asset_get, asset, "asset")
     monitor = Monitor.objects.filter(key=spec.id).first() or Monitor(key=spec.id)
-    values = dict(
-        asset=owner,
+    return save_fields(monitor, {"asset": owner, **monitor_values(spec)}, kind="monitor", key=spec.id)
+
+
+def monitor_values(spec: Any) -> dict[str, Any]:
+    """A monitor's row from its spec, all but the asset: what monitor_save and the config applier write."""
+    return dict(
         type=spec.type,
         interval=spec.interval,
         retries=spec.retries,
@@ -33,7 +37,6 @@ def monitor_save(*, asset: str, spec: Any) -> Change:
         tell_customer=spec.tell_customer,
         spec=spec.model_dump(mode="json", exclude=set(COMMON_FIELDS), exclude_defaults=True),
     )
-    return save_fields(monitor, values, kind="monitor", key=spec.id)
 
 
 def monitor_spec_of(monitor: Monitor) -> Any:
