@@ -25,19 +25,21 @@ ASSETS_PER_CUSTOMER = 5
 MONITORS_PER_ASSET = 10
 
 
-def monitor_yaml(key: str, n: int, interval: str) -> str:
-    """One monitor, in the block style of the example; every third one written as a flow mapping."""
-    kind = n % 10
+def monitor_yaml(key: str, n: int, changed: bool) -> str:
+    """One monitor, in the block style of the example or as a flow mapping; CHANGED: another interval and body."""
+    kind, interval = n % 10, "2m" if changed else "60s"
     if kind < 6:
         return (f"          - id: {key}\n            type: http\n            url: https://{key}.example/health\n"
-                f"            interval: {interval}\n            expect: {{status: 200, body_contains: OK}}\n")
+                f"            interval: {interval}\n"
+                f"            expect: {{status: 200, body_contains: {'Ready' if changed else 'OK'}}}\n")
     if kind < 9:
-        return f"          - {{id: {key}, type: tcp, host: 192.0.2.{n % 250 + 1}, port: {22 + kind}, interval: {interval}}}\n"
+        host = f"192.0.2.{n % 250 + 1}"
+        return f"          - {{id: {key}, type: tcp, host: {host}, port: {22 + kind}, interval: {interval}}}\n"
     return f"          - id: {key}\n            type: push\n            interval: {interval}\n            grace: 2m\n"
 
 
 def config_yaml(monitors: int, changed_every: int = 0) -> str:
-    """A file of MONITORS monitors; with CHANGED_EVERY, every so many monitors has another interval."""
+    """A file of MONITORS monitors; with CHANGED_EVERY, every so many monitors is changed (interval and spec)."""
     customers = max(1, monitors // (ASSETS_PER_CUSTOMER * MONITORS_PER_ASSET))
     out = ["plans:\n  basic:\n    support_hours: \"24/7\"\n    includes: [monitoring]\n",
            "infrastructure:\n  - id: core-router\n    kind: network\n    name: Core router\n", "customers:\n"]
@@ -51,8 +53,7 @@ def config_yaml(monitors: int, changed_every: int = 0) -> str:
             out.append(f"      - id: {key}\n        kind: server\n        name: server {a} of customer {c}\n"
                        "        depends_on: [core-router]\n        monitors:\n")
             for m in range(MONITORS_PER_ASSET):
-                changed = changed_every and n % changed_every == 0
-                out.append(monitor_yaml(f"{key}-m{m}", n, "2m" if changed else "60s"))
+                out.append(monitor_yaml(f"{key}-m{m}", n, bool(changed_every) and n % changed_every == 0))
                 n += 1
     return "".join(out)
 
@@ -118,6 +119,10 @@ def main() -> int:
             if expected_updates is not None and report.count("updated") != expected_updates:
                 print(f"FAILED: {report.count('updated')} updated, expected {expected_updates}", file=sys.stderr)
                 failed = True
+        rewritten = Monitor.objects.filter(interval=120, spec__expect__body_contains="Ready").count()
+        if rewritten != -(-args.monitors // 100):
+            print(f"FAILED: {rewritten} monitors hold the changed interval and body", file=sys.stderr)
+            failed = True
         if Monitor.objects.count() != total:
             print(f"FAILED: {Monitor.objects.count()} monitors in the database, expected {total}", file=sys.stderr)
             failed = True
