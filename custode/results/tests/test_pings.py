@@ -135,6 +135,15 @@ def test_a_body_with_nul_bytes_is_kept_with_them_shown_and_spoils_no_other_ping(
     assert monitor.last_ping_body == "tar: \ufffd\ufffd truncated"
 
 
+def test_a_body_with_quotes_backslashes_and_any_script_is_stored_as_sent(base_url):
+    monitor = push_monitor()
+    output = 'C:\\backup\\"nightly" → 12 GB, 完了, ошибок нет\n\t%s %(x)s ?'
+    assert httpx.post(f"{base_url}/ping/{monitor.push_token}", content=output.encode()).status_code == 200
+    assert Ping.objects.get().body == output
+    monitor.refresh_from_db()
+    assert monitor.last_ping_body == output
+
+
 def test_paths_outside_ping_reach_django(base_url):
     assert httpx.get(f"{base_url}/api/v1/openapi.json").status_code == 200
 
