@@ -59,8 +59,11 @@ class Ticket(models.Model):
                                       help_text=_("when the assignee is next warned (75 % of a target, or its breach)"))
     alarms_sent = models.JSONField(default=list, blank=True,
                                    help_text=_("the warnings already written: first_response:warning, ...:breached"))
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="tickets", help_text=_("the incident this ticket tells the customer of"))
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["incident", "customer"], name="ticket_per_incident_customer")]
         indexes = [models.Index(fields=["status", "next_due", "id"], name="tickets_queue"),
                    models.Index(fields=["customer", "status"], name="tickets_customer_status")]
 

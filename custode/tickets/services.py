@@ -48,7 +48,7 @@ def ticket_open(*, customer: str, subject: str, body: str, asset: str | None = N
     opened = opened_at or now
     with transaction.atomic():
         ticket = Ticket.objects.create(
-            number=_next_number(), customer=owner, contact=person, asset=thing, subject=subject.strip()[:200],
+            number=next_number(), customer=owner, contact=person, asset=thing, subject=subject.strip()[:200],
             priority=priority, channel=channel, opened_at=opened)
         Event.objects.create(ticket=ticket, at=opened, kind=Event.Kind.OPENED, author=staff,
                              detail=f"channel {channel}")
@@ -78,7 +78,7 @@ def _contact_of(customer: Customer, contact_id: int | None) -> Contact | None:
     return contact
 
 
-def _next_number() -> int:
+def next_number() -> int:
     """The next ticket number, under a lock on the provider row so two new tickets never share one."""
     Provider.get()
     Provider.objects.select_for_update().filter(pk=1).exists()
