@@ -13,6 +13,7 @@ single query, and IP literals never reach it. Like the connection limits it is p
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
 import time
@@ -28,7 +29,10 @@ Address = tuple[int, str]  # (socket family, IP address)
 Lookup = Callable[[str, int], Awaitable[list[Address]]]
 
 
+@functools.lru_cache(maxsize=1024)  # keyed by host: thousands of monitors' URLs name a few hosts
 def is_ip_literal(host: str) -> bool:
+    if ":" not in host and not host.replace(".", "").isdigit():
+        return False  # a name: IPv4 is digits and dots, IPv6 has colons (and parsing costs microseconds)
     try:
         ipaddress.ip_address(host)
     except ValueError:

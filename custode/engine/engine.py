@@ -104,20 +104,32 @@ class Engine:
             rows = await self._db(store.load_monitors, self.seen_changes)
             if self.monitors:
                 await self._forget_removed()
-            fresh = [rt for rt in map(self._install, rows) if rt is not None]
-            for row in rows:
-                self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
-            self._start_schedules(fresh)
+            fresh = await self._install_all(rows)
             self.upstream.of_asset = await self._db(store.upstream_monitors)
-            loaded, rows, fresh = len(rows), None, None  # the loading heap is garbage from here
+            loaded, rows = len(rows), None  # the loading heap is garbage from here
             if loaded and self.own_process:
                 settle_memory(returned=loaded > 1000)
+            self._start_schedules(fresh)
         await self._mark_maintenance(changed=loaded > 0)
         await self._read_pings()
 
+    async def _install_all(self, rows: list[Any]) -> list[MonitorRuntime]:
+        """Install ROWS; returns the new monitors. Every INSTALL_SLICE rows the loop runs what is waiting: 100,000
+        rows take seconds to install, and checks already scheduled should not wait that long."""
+        fresh = []
+        for n, row in enumerate(rows, 1):
+            rt = self._install(row)
+            if rt is not None:
+                fresh.append(rt)
+            self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
+            if n % INSTALL_SLICE == 0:
+                await asyncio.sleep(0)
+        return fresh
+
     def _start_schedules(self, fresh: list[MonitorRuntime]) -> None:
-        """Put newly loaded monitors on the schedule at their offsets from now, not from when each was installed:
-        loading 100,000 takes seconds, and offsets counted from then would make those seconds' checks due at once."""
+        """Put newly loaded monitors on the schedule at their offsets from now, when loading is over, not from
+        when each was installed: loading 100,000 takes seconds, and offsets counted from before would make those
+        seconds' checks due at once, a burst that a target's listen queue turns into seconds of retries."""
         now = time.monotonic()
         for rt in fresh:
             rt.due += now
@@ -326,6 +338,7 @@ class Engine:
         await self.flush()
 
 
+INSTALL_SLICE = 1000
 TICK = 0.05  # checks start at most this early: nobody tells a check 50 ms early from one on time
 
 

@@ -74,7 +74,7 @@ class SharedParts:
         values = spec.__dict__
         for name, value in values.items():
             if isinstance(value, (BaseModel, dict, list)):
-                values[name] = self.parts.setdefault((name, type(value), repr(value)), value)
+                values[name] = self.parts.setdefault((name, type(value), _identity(value)), value)
         given = spec.__pydantic_fields_set__
         object.__setattr__(spec, "__pydantic_fields_set__", self.parts.setdefault(("fields", frozenset(given)), given))
         return spec
@@ -82,6 +82,14 @@ class SharedParts:
     def same(self, value: Any) -> Any:
         """One object for equal small values that recur across monitors (a type name, a state, a timeout)."""
         return self.parts.setdefault((type(value), value), value)
+
+
+def _identity(value: Any) -> str:
+    """What tells VALUE from unequal ones of its type: its repr, but a model given no field is its defaults
+    (most are: a repr of a model costs microseconds, 100,000 times at start)."""
+    if isinstance(value, BaseModel) and not value.__pydantic_fields_set__:
+        return "defaults"
+    return repr(value)
 
 
 @dataclass(slots=True, frozen=True)
