@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from custode.config.apply import apply_text
+from custode.config.source import ConfigErrors
 from custode.monitors.models import Monitor
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "custode.example.yaml"
@@ -122,3 +124,11 @@ def test_an_assets_dependencies_become_exactly_the_files_list():
     web = Monitor.objects.get(key="bianchi-home").asset
     assert sorted(web.depends_on.values_list("key", flat=True)) == ["core-router", "vps-01"]
     assert not apply(example().replace("depends_on: [vps-01]         #", "depends_on: [core-router, vps-01] #")).changed
+
+
+def test_the_cycle_collector_is_back_on_after_an_apply_even_a_refused_one():
+    apply(example())
+    assert gc.isenabled()
+    with pytest.raises(ConfigErrors):
+        apply(example().replace("plan: basic", "plan: gold"))
+    assert gc.isenabled()
