@@ -10,6 +10,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from custode.monitors.models import Monitor
@@ -126,3 +128,10 @@ def test_the_page_links_speak_the_technicians_language(client, fleet, paging, la
     second = client.get(reverse("dashboard") + html.unescape(re.search(r'rel="next" href="([^"]+)"', first)[1]))
     links = re.findall(r'<a rel="(?:first|prev|next|last)" href="[^"]+">([^<]+)</a>', second.content.decode())
     assert [re.sub(r"[^\w]", "", link) for link in links] == words
+
+
+def test_a_dashboard_page_only_reads_so_it_never_holds_the_lock_the_engines_writes_need(staff_client, fleet, paging):
+    with CaptureQueriesContext(connection) as queries:
+        staff_client.get(reverse("dashboard"), {"state": "down", "last": "1"})
+    assert queries.captured_queries
+    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
