@@ -59,6 +59,7 @@ class Outcome:
 
 
 def write(doc: ConfigFile) -> Outcome:
+    """Write DOC, each kind after those it refers to; the changes come in the file's order, as the report shows them."""
     out = Outcome()
     if doc.provider:
         out.attempt(("provider",), lambda: provider_save(spec=doc.provider))
