@@ -30,7 +30,7 @@ def sla_warning(ticket: Ticket, alarm: str, clock: Sla) -> list[Outgoing]:
                        "asset": ticket.asset.name if ticket.asset else "", "priority": ticket.priority},
             "clock": which, "breached": level == "breached",
             "due": contexts.when(due, tz, r.language) if due else None,
-            "url": absolute(f"/admin/tickets/ticket/{ticket.pk}/change/"),
+            "url": absolute(f"/tickets/{ticket.number}/"),
         }
         subject, body = templating.render("staff_ticket_sla", r.language, context)
         out.append(Outgoing(

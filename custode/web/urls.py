@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from custode.web import customer_views, incident_views, views
+from custode.web import customer_views, incident_views, ticket_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -16,6 +16,12 @@ urlpatterns = [
     path("incidents/<int:incident_id>/update/", incident_views.incident_update, name="incident-update"),
     path("incidents/<int:incident_id>/reassign/", incident_views.incident_reassign, name="incident-reassign"),
     path("incidents/<int:incident_id>/resolve/", incident_views.incident_resolve, name="incident-resolve"),
+    path("tickets/", ticket_views.ticket_queue, name="tickets"),
+    path("tickets/new/", ticket_views.ticket_new, name="ticket-new"),
+    path("tickets/<int:number>/", ticket_views.ticket_page, name="ticket"),
+    path("tickets/<int:number>/reply/", ticket_views.ticket_reply, name="ticket-reply"),
+    path("tickets/<int:number>/change/", ticket_views.ticket_change, name="ticket-change"),
+    path("tickets/<int:number>/time/", ticket_views.ticket_time, name="ticket-time"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),

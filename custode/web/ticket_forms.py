@@ -1,0 +1,57 @@
+"""The forms of the staff's ticket pages: the queue's filters, a new ticket, a reply, a change, time spent."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from custode.tickets.models import Channel, Priority, Status
+from custode.tickets.services import MAX_MINUTES
+
+ACTIVE = "active"
+
+
+class QueueFilters(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        (ACTIVE, _("Open or waiting")), *Status.choices, ("all", _("All"))])
+    customer = forms.ChoiceField(label=_("Customer"), required=False)
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+
+    def __init__(self, data, *, customers: list[tuple[str, str]]):
+        super().__init__(data)
+        self.fields["customer"].choices = [("", _("All customers")), *customers]
+
+
+class NewTicketForm(forms.Form):
+    customer = forms.ChoiceField(label=_("Customer"))
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Request"), widget=forms.Textarea(attrs={"rows": 5}),
+                           help_text=_("what the customer asked, in their words"))
+    asset = forms.CharField(label=_("Asset id"), required=False, max_length=63,
+                            help_text=_("one of the customer's assets: its kind sets the response times"))
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL)
+    channel = forms.ChoiceField(label=_("Channel"), choices=[c for c in Channel.choices if c[0] != Channel.INCIDENT],
+                                initial=Channel.PHONE)
+
+    def __init__(self, *args, customers: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].choices = customers
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}))
+    internal = forms.BooleanField(label=_("Internal note (the customer does not see it)"), required=False)
+
+
+class ChangeForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+
+    def __init__(self, *args, staff: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("nobody")), *[(s.user.username, s.name) for s in staff]]
+
+
+class TimeForm(forms.Form):
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_MINUTES)
+    note = forms.CharField(label=_("What was done"), required=False, max_length=300)
