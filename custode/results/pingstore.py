@@ -6,8 +6,8 @@ was removed, or is no longer ``push``, marks and stores nothing, so its ping is 
 and the other pings of the batch are stored as usual. Nothing about tokens is remembered between
 batches, so there is nothing to forget.
 
-Each statement takes the batch as JSON parameters (arrays of arrays), so its text is the same for
-every batch: neither the database nor the driver parses SQL per ping. On PostgreSQL, marking and
+Each statement takes the batch as JSON parameters (``custode.lib.rowsets``), so its text is the same
+for every batch: neither the database nor the driver parses SQL per ping. On PostgreSQL, marking and
 inserting are one statement sent in autocommit, one round trip for the whole batch; on SQLite (3.35
 or later, for ``UPDATE ... FROM`` and ``RETURNING``), two statements in one transaction.
 """
@@ -15,12 +15,12 @@ or later, for ``UPDATE ... FROM`` and ``RETURNING``), two statements in one tran
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from collections.abc import Sequence
 
 from django.db import connection, transaction
 
+from custode.lib.rowsets import param, select
 from custode.monitors.models import Monitor
 from custode.results.models import Ping
 
@@ -32,17 +32,6 @@ _MONITORS = Monitor._meta.db_table
 _PINGS = Ping._meta.db_table
 _MARKS = ("token uuid", "kind text", "body text")  # per monitor: its last kind and output, or null
 _ROWS = ("token uuid", "kind text", "code int", "remote text", "body text")  # per ping
-
-
-def _table(columns: Sequence[str], vendor: str) -> str:
-    """A SELECT of the rows of one JSON parameter, an array of arrays, as COLUMNS ("name type", the
-    type as PostgreSQL names it) and ``n``, each row's place in the array."""
-    named = [column.split() for column in columns]
-    if vendor == "postgresql":
-        picked = ", ".join(f"(value->>{i})::{kind} AS {name}" for i, (name, kind) in enumerate(named))
-        return f"SELECT {picked}, n FROM json_array_elements(%s::json) WITH ORDINALITY AS e(value, n)"
-    picked = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, (name, _) in enumerate(named))
-    return f"SELECT {picked}, key AS n FROM json_each(%s)"
 
 
 _SET_LAST_PING = (
@@ -59,19 +48,19 @@ _INSERT = f"INSERT INTO {_PINGS} (monitor_id, at, kind, exit_code, remote, body)
 # Parameters: marks, now, rows, now. Materialized, so that the batch is read once and each token looked
 # up in the monitors' index, never the other way round.
 _POSTGRES = (
-    f"WITH marks AS MATERIALIZED ({_table(_MARKS, 'postgresql')}), "
+    f"WITH marks AS MATERIALIZED ({select(_MARKS, 'postgresql')}), "
     f"marked AS (UPDATE {_MONITORS} SET {_SET_LAST_PING} FROM marks WHERE {_PUSH_MONITOR} "
     f"RETURNING {_MONITORS}.id, {_MONITORS}.push_token), "
-    f"rows AS MATERIALIZED ({_table(_ROWS, 'postgresql')}), "
+    f"rows AS MATERIALIZED ({select(_ROWS, 'postgresql')}), "
     f"stored AS ({_INSERT} SELECT marked.id, %s, rows.kind, rows.code, rows.remote, rows.body "
     "FROM rows JOIN marked ON marked.push_token = rows.token ORDER BY rows.n) "
     "SELECT push_token FROM marked"
 )
 # Parameters: marks, now; then rows, now. CROSS JOIN makes SQLite read the batch first.
 _SQLITE = (
-    f"WITH marks AS MATERIALIZED ({_table(_MARKS, 'sqlite')}) "
+    f"WITH marks AS MATERIALIZED ({select(_MARKS, 'sqlite')}) "
     f"UPDATE {_MONITORS} SET {_SET_LAST_PING} FROM marks WHERE {_PUSH_MONITOR} RETURNING {_MONITORS}.push_token",
-    f"WITH rows AS MATERIALIZED ({_table(_ROWS, 'sqlite')}) "
+    f"WITH rows AS MATERIALIZED ({select(_ROWS, 'sqlite')}) "
     f"{_INSERT} SELECT m.id, %s, rows.kind, rows.code, rows.remote, rows.body "
     f"FROM rows CROSS JOIN {_MONITORS} m WHERE m.push_token = rows.token AND m.type = 'push' ORDER BY rows.n",
 )
@@ -98,8 +87,8 @@ def store_pings(pings: Sequence[PingRow]) -> set[uuid.UUID]:
     before its pings are in.
     """
     now = connection.ops.adapt_datetimefield_value(dt.datetime.now(dt.timezone.utc))
-    marks = json.dumps([(token.hex, kind, body) for token, (kind, body) in latest(pings).items()])
-    rows = json.dumps([(token.hex, kind, code, remote, body) for token, kind, code, remote, body in pings])
+    marks = param((token.hex, kind, body) for token, (kind, body) in latest(pings).items())
+    rows = param((token.hex, kind, code, remote, body) for token, kind, code, remote, body in pings)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:  # in autocommit, the one statement is the transaction
             cursor.execute(_POSTGRES, [marks, now, rows, now])
