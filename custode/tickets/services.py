@@ -158,7 +158,7 @@ def ticket_log_time(*, ticket: Ticket, minutes: int, note: str = "", staff: Staf
 
 
 def _locked(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("customer__plan", "asset").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("customer__plan", "asset").get(pk=ticket.pk)
 
 
 # -- the clock -------------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def sla_warn(*, now: dt.datetime | None = None, batch: int = 50) -> int:
                .values_list("pk", flat=True)[:batch])
     for pk in due:
         with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().select_related("customer__plan", "asset", "assignee").get(pk=pk)
+            ticket = Ticket.objects.select_for_update(of=("self",)).select_related("customer__plan", "asset", "assignee").get(pk=pk)
             clock = sla_of(ticket, now=now)
             fired = [name for name, at in (clock.alarms() if clock else [])
                      if at <= now and name not in ticket.alarms_sent]
