@@ -66,21 +66,40 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 
 
+MAX_BYTES = 64 * 1024 * 1024  # 100,000 monitors take about 15 MB
+NODES_PER_BYTE = 1  # what a file may expand to through aliases: a value per byte, plus a floor
+NODES_FLOOR = 200_000
+
+
+class _TooMany(Exception):
+    def __init__(self, node: yaml.Node):
+        self.line = node.start_mark.line + 1
+
+
 def load(text: str, filename: str, *, loader_class: type[yaml.SafeLoader] = _Loader) -> Source:
-    """Parse TEXT; ConfigErrors for a syntax error or a key written twice in one mapping."""
+    """Parse TEXT; ConfigErrors for a syntax error, a key written twice in one mapping, a file over
+    MAX_BYTES, or aliases that repeat far more values than the file holds (a few hundred bytes of
+    ``*alias`` nested in lists can stand for billions of values: an alias bomb)."""
     data = text if loader_class is yaml.SafeLoader else text.encode("utf-8")  # libyaml's positions count bytes
+    if len(data) > MAX_BYTES:
+        raise ConfigErrors(filename, [(None, "", f"is {len(data) / 2**20:.0f} MB; a config file may have at most "
+                                                 f"{MAX_BYTES // 2**20} MB")])
     source = Source(filename, None, {(): 1})
     problems: list[Problem] = []
+    budget = [NODES_FLOOR + NODES_PER_BYTE * len(data)]
     try:
         loader = loader_class(data)  # PyYAML's own reader refuses unprintable characters here
         try:
             node = loader.get_single_node()
             if node is not None:
-                source.data = _build(loader, node, (), source.lines, problems)
+                source.data = _build(loader, node, (), source.lines, problems, budget)
         finally:
             loader.dispose()
     except yaml.YAMLError as e:
         raise ConfigErrors(filename, [(_error_line(e, data), "", f"not valid YAML: {_reason(e)}")]) from None
+    except _TooMany as e:
+        raise ConfigErrors(filename, [(e.line, "", "its aliases (*name) repeat more values than a file of its size "
+                                                   "can mean (an alias bomb?); write the values out instead")]) from None
     if problems:
         raise source.errors(problems)
     return source
@@ -101,23 +120,30 @@ def _reason(error: yaml.YAMLError) -> str:
     return getattr(error, "problem", None) or str(error)
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict, problems: list[Problem]) -> Any:
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict, problems: list[Problem],
+           budget: list[int]) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooMany(node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):  # a list or mapping as a key: never meant, maybe a bomb
+                problems.append(Problem(path, f"line {key_node.start_mark.line + 1}: a key must be a plain word"))
+                continue
             key = _scalar(loader, key_node)
             child = path + (key,)
             if key in out:
                 problems.append(Problem(child, f"{key!r} is written twice in the same mapping"))
             lines[child] = key_node.start_mark.line + 1
-            out[key] = _build(loader, value_node, child, lines, problems)
+            out[key] = _build(loader, value_node, child, lines, problems, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
             lines[path + (i,)] = item.start_mark.line + 1
-            items.append(_build(loader, item, path + (i,), lines, problems))
+            items.append(_build(loader, item, path + (i,), lines, problems, budget))
         return items
     try:
         value = _scalar(loader, node)

@@ -53,3 +53,43 @@ def test_a_nul_character_names_its_line(loader_class):
 def test_a_syntax_error_names_its_line(loader_class, text, line):
     (problem,) = errors(text, loader_class)
     assert problem.startswith(f"custode.yaml:{line}: not valid YAML: "), problem
+
+
+BOMB = """\
+a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+@pytest.mark.parametrize("loader_class", LOADERS)
+def test_an_alias_bomb_is_refused_at_once_naming_its_line(loader_class):
+    assert len(BOMB.encode()) < 600  # a few hundred bytes standing for 387 million values
+    [problem] = errors(BOMB, loader_class)
+    assert problem.startswith("custode.yaml:") and "aliases (*name) repeat more values" in problem
+
+
+@pytest.mark.parametrize("loader_class", LOADERS)
+def test_aliases_that_share_defaults_are_read_as_written(loader_class):
+    text = "defaults: &d {interval: 60s, retries: 2}\nmonitors:\n" + "".join(
+        f"  - {{<<: *d, id: m{i}}}\n" for i in range(2000))
+    monitors = load(text, "custode.yaml", loader_class=loader_class).data["monitors"]
+    assert len(monitors) == 2000 and monitors[-1] == {"interval": "60s", "retries": 2, "id": "m1999"}
+
+
+@pytest.mark.parametrize("loader_class", LOADERS)
+def test_a_list_as_a_key_is_refused_naming_its_line(loader_class):
+    [problem] = errors("a: &a [1, 2]\n? [*a, *a]\n: 3\n", loader_class)
+    assert "a key must be a plain word" in problem
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(monkeypatch):
+    monkeypatch.setattr("custode.config.source.MAX_BYTES", 1000)
+    [problem] = errors("# " + "x" * 2000 + "\n", LOADERS[-1])
+    assert "a config file may have at most" in problem
