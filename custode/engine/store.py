@@ -11,7 +11,6 @@ changes are one UPDATE that returns the monitors it moved, and one INSERT of the
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from custode.assets.models import Asset
+from custode.lib import rowsets
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Impact, Monitor
 from custode.results.models import CheckResult, Rollup, StateChange
@@ -123,8 +123,7 @@ def _transitions(cursor, transitions: list[Transition]) -> list[Transition]:
     on, each round seeing the states the one before left. The rows are inserted in the batch's order,
     so incidents, which read them by id, see them in the order they happened.
     """
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = [(t.monitor_id, t.old, t.new, adapt(t.at), t.reason[:300]) for t in transitions]
+    rows = [(t.monitor_id, t.old, t.new, _time(t.at), t.reason[:300]) for t in transitions]
     applied, refused = [], []
     for round_ in _rounds(transitions):
         moved = _move(cursor, [rows[i] for i in round_])
@@ -152,34 +151,35 @@ def _move(cursor, rows: list[tuple]) -> set[int]:
 
     At most one row per monitor: the database would apply only one of two joined to the same monitor.
     """
-    source, params = _table(rows)
-    cursor.execute(f"""UPDATE {MONITORS} SET state = v.new, state_since = v.at FROM {source}
+    cursor.execute(f"""UPDATE {MONITORS} SET state = v.new, state_since = v.at FROM ({_changes()}) AS v
                        WHERE {MONITORS}.id = v.monitor_id AND {MONITORS}.state = v.old
-                       RETURNING {MONITORS}.id""", params)
+                       RETURNING {MONITORS}.id""", [rowsets.param(rows)])
     return {monitor_id for (monitor_id,) in cursor.fetchall()}
 
 
 def _insert_changes(cursor, rows: list[tuple]) -> None:
     """One row per change, numbered (ids) in the order of ROWS."""
     if rows:
-        source, params = _table(rows)
         cursor.execute(f"""INSERT INTO {CHANGES} (monitor_id, from_state, to_state, at, reason)
-                           SELECT monitor_id, old, new, at, reason FROM {source} ORDER BY v.n""", params)
+                           SELECT monitor_id, old, new, at, reason FROM ({_changes()}) AS v ORDER BY n""",
+                       [rowsets.param(rows)])
 
 
-def _table(rows: list[tuple]) -> tuple[str, list]:
-    """ROWS of (monitor_id, old, new, at, reason) as a table ``v`` (with ``n``, the position) and its parameters.
+def _changes() -> str:
+    """A set of changes as a table: one JSON parameter, whatever their number (``custode.lib.rowsets``).
 
-    The whole set is one array per column (PostgreSQL) or one JSON text (SQLite): a statement of any size
-    with a handful of parameters. A VALUES list of 100,000 rows is 500,000 parameters: a third of the time
-    went into quoting and splitting them on PostgreSQL, and SQLite limits how many a statement takes.
-    """
-    if connection.vendor == "postgresql":
-        return ("unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::text[]) WITH ORDINALITY "
-                "AS v(monitor_id, old, new, at, reason, n)", [list(column) for column in zip(*rows)])
-    fields = ", ".join(f"json_extract(value, '$[{i}]') AS {name}"
-                       for i, name in enumerate(("monitor_id", "old", "new", "at", "reason")))
-    return f"(SELECT key AS n, {fields} FROM json_each(%s)) AS v", [json.dumps(rows)]
+    A VALUES list of 100,000 changes is 500,000 parameters: a third of the time went into quoting and
+    splitting them on PostgreSQL, and SQLite limits how many a statement takes."""
+    return rowsets.select(CHANGE_COLUMNS, connection.vendor)
+
+
+CHANGE_COLUMNS = ("monitor_id bigint", "old text", "new text", "at timestamptz", "reason text")
+
+
+def _time(at: dt.datetime) -> str:
+    """AT as text the database reads as a time: Django's own form on SQLite (compared as text), ISO 8601 else."""
+    value = connection.ops.adapt_datetimefield_value(at)
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def fingerprint() -> tuple:
