@@ -8,7 +8,9 @@ throw-away PostgreSQL database with --postgres) and, for each load, prints what 
     per wrk CPU-second against the same nginx (goal >= 0.30x at every load: a check costs the same at
     light load as at saturation);
   - on time: checks done over checks due in the window (goal >= 0.98);
-  - lag p99: how late checks started, from the engine's stats lines in the window (goal < 1 s).
+  - lag p99: how late checks started, from the engine's stats lines in the window (goal < 1 s);
+  - how long the engine ran and how long it waited for a CPU, per second: on a shared machine an engine
+    that waits about as long as it runs is crowded out, and its on-time figure says little about it.
 
 The loads: light (6,000 monitors every 10 s: 600/s), steady (100,000 every 60 s: 1,667/s; --scale 0.2 keeps
 the rate with 20,000 monitors every 12 s) and saturation (4,000 every 1 s). Every monitor has its own URL,
@@ -23,12 +25,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from common import (add_arguments, configured, cpu_seconds, custode, custode_env, nginx, nginx_requests,
                     rss_bytes, run_wrk, setup_django, stop)
@@ -119,6 +123,18 @@ class Engine:
         return [line for at, line in self.stats if start < at <= end]
 
 
+def cpu_waited(pid: int) -> float:
+    """Seconds PID's threads have spent runnable but waiting for a CPU (the kernel's schedstat): on a shared
+    machine, an engine that waits about as long as it runs is crowded out, not out of CPU of its own."""
+    total = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        try:
+            total += int(stat.read_text().split()[1])
+        except (OSError, IndexError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
+
+
 @dataclass
 class Measured:
     load: Load
@@ -127,6 +143,7 @@ class Measured:
     seconds: float
     lag_p99_ms: float
     rss: int
+    waited: float
 
     @property
     def per_cpu(self) -> float:
@@ -144,16 +161,17 @@ def measure(data_dir: str, port: int, load: Load, seconds: int) -> Measured:
         engine.wait_stats(lambda s: s["monitors"] == load.monitors, 300)
         engine.wait_stats(lambda s: s["checks"] > 0, 120)
         time.sleep(WARM_UP)
-        requests0, cpu0, t0 = nginx_requests(port), cpu_seconds(engine.proc.pid), time.monotonic()
+        pid = engine.proc.pid
+        requests0, cpu0, waited0, t0 = nginx_requests(port), cpu_seconds(pid), cpu_waited(pid), time.monotonic()
         time.sleep(seconds)
-        requests1, cpu1, t1 = nginx_requests(port), cpu_seconds(engine.proc.pid), time.monotonic()
+        requests1, cpu1, waited1, t1 = nginx_requests(port), cpu_seconds(pid), cpu_waited(pid), time.monotonic()
         rss = rss_bytes(engine.proc.pid)
         time.sleep(10.5)  # the stats line that covers the window's end
         lines = engine.lines_between(t0, t1 + 10.5)
     finally:
         stop(engine.proc)
     lag = max((line["lag_p99_ms"] for line in lines), default=float("nan"))
-    return Measured(load, requests1 - requests0 - 1, cpu1 - cpu0, t1 - t0, lag, rss)
+    return Measured(load, requests1 - requests0 - 1, cpu1 - cpu0, t1 - t0, lag, rss, waited1 - waited0)
 
 
 def wrk_reference(port: int, seconds: int) -> float:
@@ -164,10 +182,15 @@ def wrk_reference(port: int, seconds: int) -> float:
 
 
 def report(m: Measured, reference: float) -> None:
+    """One line per load. The engine's use of a core, its wait for one and the machine's load average say
+    whether a late engine lacked CPU of its own or was crowded out (on a shared machine, on time means little
+    then; checks per CPU-s still holds)."""
     load = m.load
     print(f"{load.name:<10} {load.monitors:>7,} every {load.interval:>2}s ({load.rate:>5,.0f}/s): "
           f"{m.checks / m.seconds:>5,.0f} checks/s, {m.per_cpu:>5,.0f} checks/CPU-s, {m.per_cpu / reference:.2f}x wrk, "
-          f"on time {m.on_time:.3f}, lag p99 {m.lag_p99_ms / 1000:.2f} s, RSS {m.rss / 2**20:.0f} MiB", flush=True)
+          f"on time {m.on_time:.3f}, lag p99 {m.lag_p99_ms / 1000:.2f} s; engine ran {m.cpu / m.seconds:.2f} s/s, "
+          f"waited for a CPU {m.waited / m.seconds:.2f} s/s; RSS {m.rss / 2**20:.0f} MiB; "
+          f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:
