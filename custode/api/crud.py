@@ -64,8 +64,8 @@ def router_for(resource: Resource) -> Router:
         "__annotations__": {name: t for name, (t, _) in filters.items()}, **{n: d for n, (_, d) in filters.items()}})
 
     @router.get("", operation_id=f"{resource.name}_list", summary=f"List {resource.name}", description=LIST_HELP)
-    def list_(request: HttpRequest, page: Query[Page], where: Query[Filters]):
-        given = {resource.filters[k]: v for k, v in where.dict().items() if v is not None}
+    def list_(request: HttpRequest, page: Query[Page], where: Query[Filters] = None):
+        given = {resource.filters[k]: v for k, v in (where.dict() if where else {}).items() if v is not None}
         rows = resource.queryset().filter(**given)
         if "assets__key" in given:
             rows = rows.distinct()
