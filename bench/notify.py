@@ -127,7 +127,8 @@ def main() -> int:
         url = target.url
         config = Path(data_dir) / "forty-sites.yaml"
         config.write_text(forty_sites(server_url=url, site_url=url, interval="5s", retries=1))
-        env = custode_env(data_dir, CUSTODE_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", CUSTODE_INCIDENT_STABLE="5s")
+        env = custode_env(data_dir, CUSTODE_SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", CUSTODE_INCIDENT_STABLE="5s",
+                          CUSTODE_BASE_URL="https://custode.example")
         subprocess.run([sys.executable, "-m", "custode", "apply", "-f", str(config)], env=env, cwd=ROOT, check=True,
                        stdout=subprocess.DEVNULL)
         processes = [custode("engine", env=env, stdout=subprocess.DEVNULL),

@@ -34,6 +34,10 @@ Step = Callable[[], bool]
 
 
 def check_settings() -> None:
+    if settings.SMTP_URL and not settings.BASE_URL:
+        raise SettingError("CUSTODE_BASE_URL is not set while CUSTODE_SMTP_URL is: e-mails would carry links "
+                           "without an address; set it to the address people reach Custode at, like "
+                           "https://custode.example.com")
     if settings.SMTP_URL:
         try:
             parse_url(settings.SMTP_URL)

@@ -21,7 +21,7 @@ outbox_enqueue(messages=[Outgoing(key=f"test:{i}", audience="customer", channel=
 
 def prepared(tmp_path, smtp: SmtpServer, count: int) -> dict[str, str]:
     """A migrated data dir whose outbox holds COUNT e-mails, with CUSTODE_SMTP_URL pointing to SMTP."""
-    env = {**custode_env(tmp_path), "CUSTODE_SMTP_URL": smtp.url}
+    env = {**custode_env(tmp_path), "CUSTODE_SMTP_URL": smtp.url, "CUSTODE_BASE_URL": "https://custode.example"}
     migrate(env)
     subprocess.run([sys.executable, "-m", "custode", "shell", "-c", ENQUEUE.replace("{count}", str(count))], env=env,
                    check=True, timeout=60)
@@ -83,7 +83,8 @@ def test_a_notifier_killed_mid_batch_and_started_again_loses_no_email_and_repeat
 
 
 def test_a_notifier_with_an_smtp_url_it_cannot_use_refuses_to_start_and_hides_the_password(tmp_path):
-    env = {**custode_env(tmp_path), "CUSTODE_SMTP_URL": "http://ops:s3cret@mail.example.com"}
+    env = {**custode_env(tmp_path), "CUSTODE_SMTP_URL": "http://ops:s3cret@mail.example.com",
+           "CUSTODE_BASE_URL": "https://custode.example"}
     done = subprocess.run([sys.executable, "-m", "custode", "notifier"], env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode != 0
@@ -121,3 +122,11 @@ def test_mail_held_without_smtp_stays_unsent_when_the_notifier_restarts_with_it_
         assert sorted(mail["Subject"] for mail in smtp.mailbox.messages) == ["message 0", "message 1"]
     finally:
         smtp.stop()
+
+
+def test_a_notifier_with_smtp_but_no_base_url_refuses_to_start_saying_which_setting(tmp_path):
+    env = {**custode_env(tmp_path), "CUSTODE_SMTP_URL": "smtp://127.0.0.1:2525"}
+    done = subprocess.run([sys.executable, "-m", "custode", "notifier"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode != 0
+    assert done.stderr.strip().startswith("custode: CUSTODE_BASE_URL is not set while CUSTODE_SMTP_URL is")
