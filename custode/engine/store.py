@@ -150,6 +150,7 @@ def _move(cursor, rows: list[tuple]) -> set[int]:
     """Move each monitor of ROWS to its new state if it is still in the old one; returns the ids moved.
 
     At most one row per monitor: the database would apply only one of two joined to the same monitor.
+    UPDATE ... FROM ... RETURNING needs SQLite 3.35 (2021) or any supported PostgreSQL.
     """
     cursor.execute(f"""UPDATE {MONITORS} SET state = v.new, state_since = v.at FROM ({_changes()}) AS v
                        WHERE {MONITORS}.id = v.monitor_id AND {MONITORS}.state = v.old
