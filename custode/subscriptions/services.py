@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import ipaddress
-import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -28,6 +26,7 @@ from django.utils.translation import gettext
 from custode.assets.models import Asset
 from custode.directory.models import Provider
 from custode.lib.changes import Invalid
+from custode.lib.public_addresses import NotPublic, public_address
 from custode.lib.types import LANGUAGES
 from custode.notify.services import outbox_enqueue
 from custode.subscriptions import notices
@@ -167,14 +166,10 @@ def _webhook_url(url: str) -> None:
 def _public_host(host: str, port: int | None) -> bool:
     """Whether HOST is (or resolves only to) public addresses: a public form must not aim Custode inward."""
     try:
-        addresses = {ipaddress.ip_address(host)}
-    except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return False
-        addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    return bool(addresses) and all(a.is_global for a in addresses)
+        public_address(host, port or 443)
+    except NotPublic:
+        return False
+    return True
 
 
 def _components(keys: Iterable[str]) -> list[Asset]:

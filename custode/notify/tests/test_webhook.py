@@ -98,3 +98,27 @@ def test_a_webhook_url_that_is_not_http_fails_at_once():
     message.refresh_from_db()
     assert message.status == Message.Status.FAILED
     assert message.last_error == "a webhook URL must be http:// or https:// with a host"
+
+
+def test_a_subscribers_webhook_that_now_resolves_inward_is_refused_at_delivery(receiver, settings):
+    """Checked public at sign-up, the name may point at loopback by delivery time (DNS rebinding)."""
+    settings.SUBSCRIBER_WEBHOOKS = "public"
+    message = webhook(receiver, audience="subscriber")
+    delivery.step()
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED and not receiver.requests
+    assert "127.0.0.1 is not a public Internet address" in message.last_error
+
+
+def test_a_subscribers_webhook_on_loopback_is_delivered_where_the_provider_allows_any(receiver, settings):
+    settings.SUBSCRIBER_WEBHOOKS = "any"
+    webhook(receiver, audience="subscriber")
+    delivery.step()
+    assert len(receiver.requests) == 1 and Message.objects.get().status == Message.Status.SENT
+
+
+def test_the_providers_own_webhooks_may_be_on_its_network(receiver, settings):
+    settings.SUBSCRIBER_WEBHOOKS = "public"
+    webhook(receiver, audience="staff")
+    delivery.step()
+    assert len(receiver.requests) == 1
