@@ -20,6 +20,8 @@ class ApiToken(models.Model):
     can_write = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(blank=True, null=True)
+    customer = models.ForeignKey("directory.Customer", on_delete=models.CASCADE, null=True, blank=True,
+                                 related_name="+", help_text="limits the token to this customer's objects")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

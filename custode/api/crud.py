@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import Field, TypeAdapter
 
+from custode.api import scope
 from custode.api.errors import AlreadyExists, InvalidQuery
 from custode.api.resources import Resource
 from custode.lib.changes import Invalid, NotFound
@@ -38,8 +39,10 @@ class Page(Schema):
         "end of the list as at its start. The answer's `next` is the URL of the following page."))
 
 
-def _get(resource: Resource, key: Any):
-    obj = resource.queryset().filter(**{resource.lookup: key}).first()
+def _get(resource: Resource, key: Any, request: HttpRequest | None = None):
+    """The object KEY names; for a token limited to a customer, only one of that customer's."""
+    rows = resource.queryset() if request is None else scope.limit(resource.queryset(), request, resource.owner)
+    obj = rows.filter(**{resource.lookup: key}).first()
     if obj is None:
         raise NotFound(resource.kind, str(key))
     return obj
@@ -66,7 +69,7 @@ def router_for(resource: Resource) -> Router:
     @router.get("", operation_id=f"{resource.name}_list", summary=f"List {resource.name}", description=LIST_HELP)
     def list_(request: HttpRequest, page: Query[Page], where: Query[Filters] = None):
         given = {resource.filters[k]: v for k, v in (where.dict() if where else {}).items() if v is not None}
-        rows = resource.queryset().filter(**given)
+        rows = scope.limit(resource.queryset(), request, resource.owner).filter(**given)
         if "assets__key" in given:
             rows = rows.distinct()
         order = rows.query.order_by
@@ -91,7 +94,7 @@ def router_for(resource: Resource) -> Router:
 
     @router.get("/{key}", operation_id=f"{resource.name}_read", summary=f"Read a {resource.kind}")
     def read(request: HttpRequest, key: key_type):
-        return resource.out(_get(resource, key), request)
+        return resource.out(_get(resource, key, request), request)
 
     @router.put("/{key}", operation_id=f"{resource.name}_replace", summary=f"Replace a {resource.kind}")
     def replace(request: HttpRequest, key: key_type, payload: Payload):

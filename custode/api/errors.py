@@ -10,6 +10,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import ValidationError
 
 from custode.api.auth import ReadOnlyToken
+from custode.api.scope import OutOfScope
 from custode.lib.changes import InUse, Invalid, NotFound
 from custode.lib.messages import friendly
 from custode.monitors.specs import MONITOR_TYPES
@@ -66,6 +67,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(InUse)
     def _in_use(request, exc):
         return answer(request, 409, str(exc))
+
+    @api.exception_handler(OutOfScope)
+    def _out_of_scope(request, exc):
+        return answer(request, 403, str(exc))
 
     @api.exception_handler(ReadOnlyToken)
     def _read_only(request, exc):

@@ -5,12 +5,14 @@ No ``from __future__ import annotations`` here: ninja reads the schemas from the
 """
 
 import datetime as dt
+from dataclasses import replace
 from typing import List, Literal, Optional, Union
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from custode.api import scope
 from custode.api.crud import Page
 from custode.api.errors import Conflict, InvalidQuery
 from custode.api.resources import can_write
@@ -224,8 +226,8 @@ def _update(update: Update, reader: str) -> dict:
     }
 
 
-def _detail(incident_id: int) -> dict:
-    detail, reader = incident_detail(incident_id), Provider.get().language
+def _detail(incident_id: int, request: HttpRequest) -> dict:
+    detail, reader = _seen(incident_detail(incident_id), scope.customer_of(request)), Provider.get().language
     return {
         **_summary(detail.incident, detail.affected, staff_alerted(detail.incident)),
         "monitor_count": len(detail.monitors),
@@ -238,6 +240,20 @@ def _detail(incident_id: int) -> dict:
                       "last_reason": m.last_reason} for m in detail.monitors],
         "updates": [_update(u, reader) for u in detail.updates],
     }
+
+
+def _seen(detail, customer):
+    """DETAIL as a token limited to CUSTOMER sees it: only if it touched them, only their own row, assets and
+    monitors (and the provider's, which caused it), and only the public updates; whole for any other token."""
+    if customer is None:
+        return detail
+    mine = [row for row in detail.affected if row.customer_id == customer.pk]
+    if not mine:
+        raise NotFound("incident", str(detail.incident.pk))
+    theirs = {customer.pk, None}
+    return replace(detail, affected=mine, assets=[a for a in detail.assets if a.customer_id in theirs],
+                   monitors=[m for m in detail.monitors if m.asset.customer_id in theirs],
+                   updates=[u for u in detail.updates if u.public])
 
 
 def _open_for_change(incident_id: int) -> Incident:
@@ -276,8 +292,12 @@ def _message(m: Message, request: HttpRequest) -> dict:
 
 def _log_page(request: HttpRequest, page: Page, *, topic: Optional[str] = None, where: Optional[MessageFilters] = None) -> dict:
     where = where or MessageFilters()
+    customer = _customer(where.customer)
+    limited = scope.customer_of(request)
+    if limited is not None and customer not in (None, limited):
+        raise NotFound("customer", customer.key)
     try:
-        rows = delivery_log(topic=topic, customer=_customer(where.customer), status=where.status)
+        rows = delivery_log(topic=topic, customer=limited or customer, status=where.status)
     except ValueError as e:
         raise InvalidQuery("status", str(e)) from None
     if where.channel:
@@ -297,19 +317,26 @@ messages = Router(tags=["messages"])
 def incident_list(request: HttpRequest, page: Query[Page], where: Query[IncidentFilters]):
     if where.status and where.status not in INCIDENT_STATUS_FILTERS:
         raise InvalidQuery("status", f"unknown status {where.status!r}; one of {', '.join(INCIDENT_STATUS_FILTERS)}")
+    limited = scope.customer_of(request)
     _customer(where.customer)
-    rows = incident_rows(status=where.status, customer=where.customer)
+    rows = incident_rows(status=where.status, customer=limited.key if limited else where.customer)
+    if limited and where.customer not in (None, limited.key):
+        rows = rows.none()  # another customer's incidents: none to see
     items = list(rows[page.offset : page.offset + page.limit])
     unalerted = unalerted_incidents(items)
+
+    def told(incident) -> list:
+        return [row for row in incident.affected.all() if limited is None or row.customer_id == limited.pk]
+
     return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
-            "items": [{**_summary(i, i.affected.all(), staff_alerted(i, unalerted)), "monitor_count": i.monitor_count}
+            "items": [{**_summary(i, told(i), staff_alerted(i, unalerted)), "monitor_count": i.monitor_count}
                       for i in items]}
 
 
 @incidents.get("/{incident_id}", response={200: IncidentOut, **READ}, operation_id="incidents_read",
                summary="Read an incident: customers, assets, monitors and its timeline")
 def incident_read(request: HttpRequest, incident_id: int):
-    return _detail(incident_id)
+    return _detail(incident_id, request)
 
 
 @incidents.post("/{incident_id}/updates", response={201: UpdateOut, **WRITE}, operation_id="incidents_post_update",
@@ -327,7 +354,7 @@ def incident_post_update(request: HttpRequest, incident_id: int, payload: Update
 def incident_reassign(request: HttpRequest, incident_id: int, payload: ReassignIn):
     _change(incident_id, lambda incident: services.incident_reassign(
         incident=incident, owner=staff_by_username(payload.owner)))
-    return _detail(incident_id)
+    return _detail(incident_id, request)
 
 
 @incidents.post("/{incident_id}/resolve", response={200: IncidentOut, **WRITE}, operation_id="incidents_resolve",
@@ -336,13 +363,17 @@ def incident_resolve(request: HttpRequest, incident_id: int, payload: ResolveIn)
     _change(incident_id, lambda incident: services.incident_resolve(
         incident=incident, author=_author(request), message=payload.message,
         language=payload.language if payload.message.strip() else ""))
-    return _detail(incident_id)
+    return _detail(incident_id, request)
 
 
 @incidents.get("/{incident_id}/messages", response={200: MessagePage, **READ}, operation_id="incidents_messages",
                summary="The delivery log of an incident: every message about it, newest first")
 def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page]):
-    if not Incident.objects.filter(pk=incident_id).exists():
+    limited = scope.customer_of(request)
+    found = Incident.objects.filter(pk=incident_id)
+    if limited is not None:
+        found = found.filter(affected__customer=limited)
+    if not found.exists():
         raise NotFound("incident", str(incident_id))
     return _log_page(request, page, topic=f"incident:{incident_id}")
 

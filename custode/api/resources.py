@@ -56,6 +56,7 @@ class Resource:
     lookup: str = "key"
     exists: Callable[[Any], bool] | None = None
     redact: Callable[[dict], dict] | None = None  # what a read-only token sees of the body's secrets
+    owner: str | None = None  # the lookup to the owning customer; None: not a customer's (plans, maintenance)
 
     def key_of(self, body: Any) -> Any:
         return getattr(body, "id", None)
@@ -120,6 +121,7 @@ CUSTOMERS = Resource(
     delete=lambda obj: customer_delete(key=obj.key),
     extra=lambda obj, request: {"status_url": status_url(obj, request)},
     filters={"plan": "plan__key", "language": "language", "q": "name__icontains"},
+    owner="pk",
 )
 
 RESOURCES = [
@@ -145,6 +147,7 @@ RESOURCES = [
         delete=lambda obj: contact_delete(contact=obj),
         extra=lambda obj, request: {"id": obj.pk},
         filters={"customer": "customer__key"},
+        owner="customer_id",
         lookup="pk",
         exists=lambda body: Contact.objects.filter(customer__key=body.customer, name=body.name).exists(),
         redact=_contact_redacted,
@@ -163,6 +166,7 @@ RESOURCES = [
         ),
         delete=lambda obj: asset_delete(key=obj.key),
         filters={"customer": "customer__key", "kind": "kind", "infrastructure": "customer__isnull"},
+        owner="customer_id",
     ),
     Resource(
         name="monitors",
@@ -178,6 +182,7 @@ RESOURCES = [
         delete=lambda obj: monitor_delete(key=obj.key),
         extra=_monitor_state,
         filters={"asset": "asset__key", "customer": "asset__customer__key", "state": "state", "type": "type"},
+        owner="asset__customer_id",
     ),
     Resource(
         name="maintenance",

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from custode.api import scope
 from custode.api.crud import Page
 from custode.api.errors import InvalidQuery
 from custode.lib.changes import Invalid, NotFound
@@ -110,8 +111,8 @@ def _staff(request: HttpRequest):
     return getattr(request.auth.user, "staff", None)
 
 
-def _ticket(ticket_id: int) -> Ticket:
-    ticket = selectors.ticket_rows().filter(pk=ticket_id).first()
+def _ticket(ticket_id: int, request: HttpRequest) -> Ticket:
+    ticket = scope.limit(selectors.ticket_rows(), request, "customer_id").filter(pk=ticket_id).first()
     if ticket is None:
         raise NotFound("ticket", str(ticket_id))
     return ticket
@@ -119,8 +120,11 @@ def _ticket(ticket_id: int) -> Ticket:
 
 @tickets.post("", response={201: TicketOut}, operation_id="tickets_create", summary="Open a ticket")
 def ticket_create(request: HttpRequest, payload: TicketIn):
+    limited = scope.customer_of(request)
+    if limited is not None and payload.customer != limited.key:
+        raise scope.OutOfScope(f"this token is limited to customer {limited.key!r}")
     ticket = services.ticket_open(staff=_staff(request), **payload.dict())
-    return Status(201, selectors.ticket_out(_ticket(ticket.pk)))
+    return Status(201, selectors.ticket_out(_ticket(ticket.pk, request)))
 
 
 @tickets.get("", response=TicketPage, operation_id="tickets_list",
@@ -130,7 +134,8 @@ def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilt
         value = getattr(where, name)
         if value is not None and value not in allowed:
             raise InvalidQuery(name, f"unknown {name} {value!r}; one of {', '.join(allowed)}")
-    rows = selectors.queue(customer=where.customer, status=where.status, channel=where.channel)
+    rows = scope.limit(selectors.queue(customer=where.customer, status=where.status, channel=where.channel),
+                       request, "customer_id")
     items = rows[page.offset: page.offset + page.limit]
     return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
             "items": [selectors.ticket_out(t) for t in items]}
@@ -138,13 +143,16 @@ def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilt
 
 @tickets.get("/{ticket_id}", response=TicketDetail, operation_id="tickets_read", summary="A ticket and its thread")
 def ticket_read(request: HttpRequest, ticket_id: int):
-    return selectors.ticket_out(_ticket(ticket_id), thread=True)
+    out = selectors.ticket_out(_ticket(ticket_id, request), thread=True)
+    if scope.customer_of(request) is not None:
+        out["replies"] = [r for r in out["replies"] if r["public"]]
+    return out
 
 
 @tickets.patch("/{ticket_id}", response=TicketOut, operation_id="tickets_patch",
                summary="Change a ticket's status (waiting stops the clock) or assignee")
 def ticket_patch(request: HttpRequest, ticket_id: int, payload: TicketPatch):
-    ticket = _ticket(ticket_id)
+    ticket = _ticket(ticket_id, request)
     fields = payload.dict(exclude_unset=True)
     if "assignee" in fields:
         assignee = selectors.staff_named(fields["assignee"]) if fields["assignee"] else None
@@ -153,13 +161,13 @@ def ticket_patch(request: HttpRequest, ticket_id: int, payload: TicketPatch):
         services.ticket_assign(ticket=ticket, assignee=assignee, staff=_staff(request))
     if fields.get("status"):
         services.ticket_set_status(ticket=ticket, status=fields["status"], staff=_staff(request))
-    return selectors.ticket_out(_ticket(ticket_id))
+    return selectors.ticket_out(_ticket(ticket_id, request))
 
 
 @tickets.post("/{ticket_id}/replies", response={201: ReplyOut}, operation_id="tickets_reply",
               summary="Reply on a ticket: public (the first is the first response) or internal")
 def ticket_reply(request: HttpRequest, ticket_id: int, payload: ReplyIn):
-    reply = services.ticket_reply(ticket=_ticket(ticket_id), body=payload.body, public=payload.public,
+    reply = services.ticket_reply(ticket=_ticket(ticket_id, request), body=payload.body, public=payload.public,
                                   staff=_staff(request))
     return Status(201, selectors.reply_out(reply))
 
@@ -167,7 +175,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int, payload: ReplyIn):
 @tickets.post("/{ticket_id}/time", response={201: TimeOut}, operation_id="tickets_time",
               summary="Log time spent on a ticket (drawn from the customer's monthly hours)")
 def ticket_time(request: HttpRequest, ticket_id: int, payload: TimeIn):
-    entry = services.ticket_log_time(ticket=_ticket(ticket_id), minutes=payload.minutes, note=payload.note,
+    entry = services.ticket_log_time(ticket=_ticket(ticket_id, request), minutes=payload.minutes, note=payload.note,
                                      staff=_staff(request))
     return Status(201, {"id": entry.pk, "minutes": entry.minutes, "note": entry.note, "at": entry.at})
 
@@ -184,6 +192,9 @@ class MonthQuery(Schema):
 
 
 def customer_hours(request: HttpRequest, key: str, query: Query[MonthQuery]):
+    limited = scope.customer_of(request)
+    if limited is not None and key != limited.key:
+        raise NotFound("customer", key)
     try:
         month = selectors.month_of(query.month)
     except ValueError as e:
