@@ -132,8 +132,9 @@ class Engine:
         seconds' checks due at once, a burst that a target's listen queue turns into seconds of retries."""
         now = time.monotonic()
         for rt in fresh:
-            rt.due += now
-            self._push(rt)
+            if rt.generation == 0:  # not asked for at once meanwhile (``_check_now``), which scheduled it already
+                rt.due += now
+                self._push(rt)
 
     async def _forget_removed(self) -> None:
         ids = await self._db(store.monitor_ids)
