@@ -185,9 +185,10 @@ def _time(at: dt.datetime) -> str:
 
 def fingerprint() -> tuple:
     """Changes whenever a monitor or a dependency between assets is added, edited or removed."""
-    summary = Monitor.objects.aggregate(n=Max("id"), changed=Max("updated_at"))
+    last = Monitor.objects.order_by("-id").values_list("id", flat=True).first()  # each read off its index
+    changed = Monitor.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
     edges = Asset.depends_on.through.objects.aggregate(n=Count("id"), last=Max("id"))
-    return (Monitor.objects.count(), summary["n"], summary["changed"], edges["n"], edges["last"])
+    return (Monitor.objects.count(), last, changed, edges["n"], edges["last"])
 
 
 def upstream_monitors() -> dict[int, tuple[int, ...]]:
