@@ -11,10 +11,11 @@ One ``step()``:
    taken over once LEASE has passed. Before each row the lease is renewed (``WHERE lease = token``); a row
    whose lease was lost is skipped. Rows not started within BUDGET seconds are handed back for the next step.
 3. Calls the transport. Just before the bytes after which the peer may have the message (the message data
-   ending with SMTP's ".", the webhook's request), the transport hands over: the lease is extended, in one
-   statement that checks the token, past the longest the transport may then wait for the answer (the ten
-   minutes RFC 5321 allows a server after DATA). Until then no other deliverer can take the row, even if the
-   heartbeat cannot reach the database; a lease already lost makes the transport stop without handing over.
+   ending with SMTP's ".", the webhook's request), the transport hands over: the lease is renewed in one
+   statement that checks the token, and a lease already lost makes the transport stop without handing over.
+   The heartbeat then keeps the lease while the peer thinks (up to the ten minutes RFC 5321 allows a server
+   after DATA). The lease is not stretched over that wait: a deliverer killed meanwhile would leave its
+   message unsent for as long, where a restart must send it within LEASE.
 4. As soon as the peer accepted (SMTP 250 to the end of DATA, before QUIT; HTTP 2xx), the row is marked
    sent, in one statement that checks the token. On an error it gets ``last_error``, ``attempts + 1`` and the
    next attempt with exponential backoff (10 s, doubling, at most 1 h, jittered), or, 24 h after it was
@@ -23,9 +24,11 @@ One ``step()``:
    checked statement: it waits for staff to release or discard it, never for the setting
    (``custode.notify.services``).
 
-So a message is never lost, and never sent by two deliverers at once. It is sent twice only if its deliverer
-dies after the peer received the whole message and before the sent mark is committed: the time the peer takes
-to answer (for a slow SMTP server, as long as it thinks after DATA), plus one UPDATE by primary key. No
+So a message is never lost, and never sent by two deliverers at once while its deliverer can reach the
+database. It is sent twice only if its deliverer dies after the peer received the whole message and before the
+sent mark is committed: the time the peer takes to answer (for a slow SMTP server, as long as it thinks after
+DATA), plus one UPDATE by primary key; or if, during that wait, the deliverer's heartbeat cannot reach the
+database for LEASE and another deliverer takes the row. No
 transport call runs inside a database transaction.
 """
 
@@ -129,8 +132,7 @@ def _renew(message: Message, token: str, now: datetime) -> bool:
 
 class _Heartbeat:
     """Renews the leases under TOKEN every third of LEASE until the block ends, from a thread (and so a database
-    connection) of its own, while the step's thread waits on a peer. A lease extended past LEASE for a handover
-    is left as it is."""
+    connection) of its own, while the step's thread waits on a peer."""
 
     def __init__(self, token: str, clock: Callable[[], datetime]) -> None:
         self.token, self.clock = token, clock
@@ -166,8 +168,10 @@ class _Attempt:
         self.marked = False
 
     def handing_over(self, wait: float) -> None:
-        until = self.clock() + timedelta(seconds=wait) + LEASE
-        if not _leased(self.message, self.token).update(leased_until=until):
+        """The transport is about to send the bytes after which the peer may have the message, then wait up to
+        WAIT for its answer: refuse if the lease was lost meanwhile, renew it otherwise (the heartbeat keeps it
+        during the wait)."""
+        if not _leased(self.message, self.token).update(leased_until=self.clock() + LEASE):
             raise Abandoned("the lease was lost to another deliverer before the message was handed over")
 
     def accepted(self) -> None:
