@@ -360,8 +360,10 @@ def main() -> int:
             took = time.monotonic() - began
             time.sleep(5)  # a late repeat would arrive now
             end = {"web": usage(web.pid), "engine": usage(engine.pid), "notifier": usage(notifier.proc.pid)}
-            crashed = [name for name, p in (("web", web), ("engine", engine)) if p.poll() is not None]
+            crashed = [name for name, p in (("web", web), ("engine", engine), ("notifier", notifier.proc))
+                       if p.poll() is not None]
         finally:
+            done.set()
             for proc in (notifier.proc, engine, web):
                 stop(proc)
         figures = count(smtp.mailbox.received, notifier.kills)
