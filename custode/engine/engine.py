@@ -307,17 +307,29 @@ class Engine:
             log.exception("writing %d results failed; keeping them for the next attempt", len(batch))
             self.batch.observations[:0] = batch.observations
             self.batch.transitions[:0] = batch.transitions
+            self._bound_backlog()
             return
         if refused:  # someone else moved these states meanwhile: believe the database
             for monitor_id, state in (await self._db(store.states, [t.monitor_id for t in refused])).items():
                 if monitor_id in self.monitors:
                     self.monitors[monitor_id].state = state
 
+    def _bound_backlog(self) -> None:
+        """While the database is away, keep every state change but only the newest raw results: at most
+        BACKLOG_PER_MONITOR per monitor (ten minutes at 100,000 monitors every 60 s would otherwise grow by
+        150 MiB). The dropped ones are missing from the hourly counts; state changes, which tell people, never."""
+        limit = max(BACKLOG_MIN, BACKLOG_PER_MONITOR * len(self.monitors))
+        excess = len(self.batch.observations) - limit
+        if excess > 0:
+            del self.batch.observations[:excess]
+            log.warning("the database is still away: dropped the %d oldest unwritten raw results "
+                        "(state changes are all kept)", excess)
+
     async def prune(self) -> None:
         before = utcnow() - dt.timedelta(seconds=self.retention)
         removed = await self._db(store.prune_results, before)
         if removed:
-            log.info("pruned %d raw results older than %s", removed, before.isoformat())
+            log.info("pruned %d raw results and pings older than %s", removed, before.isoformat())
 
     async def _every(self, seconds: float, job: Callable[[], Any]) -> None:
         while True:
@@ -340,6 +352,8 @@ class Engine:
 
 
 INSTALL_SLICE = 1000
+BACKLOG_PER_MONITOR = 3  # unwritten raw results kept per monitor while the database is away
+BACKLOG_MIN = 10_000
 TICK = 0.05  # checks start at most this early: nobody tells a check 50 ms early from one on time
 
 

@@ -21,7 +21,7 @@ from custode.assets.models import Asset
 from custode.lib import rowsets
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Impact, Monitor
-from custode.results.models import CheckResult, Rollup, StateChange
+from custode.results.models import CheckResult, Ping, Rollup, StateChange
 
 
 @dataclass(slots=True)
@@ -273,23 +273,27 @@ def assets_in_maintenance(now: dt.datetime) -> set[int]:
 
 
 def prune_results(before: dt.datetime, chunk: int = 20000) -> int:
-    """Delete raw results older than BEFORE in chunks, so the writer never holds a long lock.
+    """Delete raw results and heartbeat pings older than BEFORE in chunks, so no writer waits on a long lock.
 
-    Results are written in time order, so ids grow with ``at``: the boundary is found by bisecting
-    ids, and the table needs no index on ``at`` (one index less to update on every insert).
+    Both are written in time order, so ids grow with ``at``: the boundary is found by bisecting ids, and the
+    tables need no index on ``at`` alone (one index less to update on every insert).
     """
-    boundary = _first_id_at_or_after(before)
+    return _prune(CheckResult, before, chunk) + _prune(Ping, before, chunk)
+
+
+def _prune(model, before: dt.datetime, chunk: int) -> int:
+    boundary = _first_id_at_or_after(model, before)
     total = 0
     while True:
-        ids = list(CheckResult.objects.filter(id__lt=boundary).order_by("id").values_list("id", flat=True)[:chunk])
+        ids = list(model.objects.filter(id__lt=boundary).order_by("id").values_list("id", flat=True)[:chunk])
         if not ids:
             return total
-        total += CheckResult.objects.filter(id__in=ids).delete()[0]
+        total += model.objects.filter(id__in=ids).delete()[0]
 
 
-def _first_id_at_or_after(moment: dt.datetime) -> int:
-    """The smallest result id whose ``at`` is not before MOMENT (one past the last id when none is)."""
-    rows = CheckResult.objects.order_by("id")
+def _first_id_at_or_after(model, moment: dt.datetime) -> int:
+    """The smallest id of MODEL's rows whose ``at`` is not before MOMENT (one past the last id when none is)."""
+    rows = model.objects.order_by("id")
     first, last = rows.values_list("id", flat=True).first(), rows.values_list("id", flat=True).last()
     if first is None:
         return 0

@@ -8,7 +8,7 @@ import pytest
 
 from custode.engine import store
 from custode.monitors.models import Monitor
-from custode.results.models import CheckResult, Rollup, StateChange
+from custode.results.models import CheckResult, Ping, Rollup, StateChange
 from custode.testing import factories
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,15 @@ def test_pruning_removes_only_results_older_than_the_retention():
     assert kept[0] == T0 + dt.timedelta(seconds=300) and len(kept) == 5
     assert store.prune_results(T0 + dt.timedelta(seconds=300)) == 0
     assert store.prune_results(T0 - dt.timedelta(days=1)) == 0
+
+
+def test_pruning_removes_heartbeat_pings_older_than_the_retention_too():
+    job = factories.monitor(type="push", spec={"grace": "1m"})
+    Ping.objects.bulk_create([Ping(monitor=job, at=T0 + dt.timedelta(seconds=s), kind="success", body=f"run {s}")
+                              for s in range(0, 600, 60)])
+    assert store.prune_results(T0 + dt.timedelta(seconds=300), chunk=3) == 5
+    assert list(Ping.objects.order_by("at").values_list("body", flat=True)) == [
+        "run 300", "run 360", "run 420", "run 480", "run 540"]
 
 
 def test_pruning_an_empty_table_removes_nothing():
