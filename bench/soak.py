@@ -20,8 +20,9 @@ incident is resolved and no message is pending, and prints:
     repeat whose first copy arrived at most 2 s before a kill of the notifier, and the next after it, is in the
     documented window (README, "Notifications": the notifier died between the server's acceptance and the sent
     mark);
-  - file descriptors and RSS of each process (with its children) after warm-up and at the end, "grew" when
-    descriptors rose by more than 2 or RSS by more than 20 %.
+  - file descriptors (least-most) and peak RSS of each process (with its children), sampled for 20 s after
+    warm-up and at the end; "grew" when the end's fewest descriptors are more than 2 above the start's most, or
+    its least RSS is 20 % above the start's peak.
 It exits 1 if anything was lost, or repeated outside the documented window.
 
 Usage: bench/soak.py [--minutes 60] [--monitors 10000] [--targets 20] [--interval 30] [--settle 900]
@@ -251,6 +252,17 @@ def usage(pid: int) -> tuple[int, int]:
     return sum(len(os.listdir(f"/proc/{p}/fd")) for p in pids), sum(rss_bytes(p) for p in pids)
 
 
+def sample(processes: dict[str, subprocess.Popen]) -> dict[str, list[tuple[int, int]]]:
+    """usage() of each process every 2 s for 20 s: descriptors come and go (database connections closed when
+    their owner is collected), so one reading can say "grew" of a process that only breathes."""
+    out = {name: [] for name in processes}
+    for _ in range(10):
+        for name, proc in processes.items():
+            out[name].append(usage(proc.pid))
+        time.sleep(2)
+    return out
+
+
 def owed() -> set[tuple[int, str, str]]:
     """(incident, address, event) every confirmed incident owes: its opening to the technician and to the contacts
     of each customer told of it, and once resolved, its end to the technician and every affected customer."""
@@ -344,7 +356,7 @@ def main() -> int:
             time.sleep(2 * args.interval)  # warm-up: every monitor checked again, the first messages out
             for _ in range(3):
                 urllib.request.urlopen(f"http://127.0.0.1:{web_port}/status/stato/", timeout=60).read()
-            start = {"web": usage(web.pid), "engine": usage(engine.pid), "notifier": usage(notifier.proc.pid)}
+            start = sample({"web": web, "engine": engine, "notifier": notifier.proc})
             chores = [threading.Thread(target=targets.flap, args=(args.interval, done)),
                       threading.Thread(target=smtp.outages, args=(every, every / 5, done, smtp_stops)),
                       threading.Thread(target=notifier.killer, args=(done,)),
@@ -359,7 +371,7 @@ def main() -> int:
             calm = wait(settled, args.settle)
             took = time.monotonic() - began
             time.sleep(5)  # a late repeat would arrive now
-            end = {"web": usage(web.pid), "engine": usage(engine.pid), "notifier": usage(notifier.proc.pid)}
+            end = sample({"web": web, "engine": engine, "notifier": notifier.proc})
             crashed = [name for name, p in (("web", web), ("engine", engine), ("notifier", notifier.proc))
                        if p.poll() is not None]
         finally:
@@ -387,11 +399,14 @@ def report(f: dict, start: dict, end: dict, *, calm: bool, took: float, kills: i
     print(f"  repeated: {f['repeated']} by Message-ID, {f['repeated_events']} by (incident, address, event); "
           f"within the documented window {f['repeated_in_window']}, outside it {outside}")
     for name in start:
-        (fd0, rss0), (fd1, rss1) = start[name], end[name]
+        fds0, rss0 = zip(*start[name])
+        fds1, rss1 = zip(*end[name])
         again = " (a later process: it was restarted)" if name == "notifier" else ""
-        grew = [what for what, more in (("fds", fd1 > fd0 + 2), ("RSS", rss1 > rss0 * 1.2)) if more]
-        print(f"  {name}: fds {fd0} -> {fd1}, RSS {rss0 / 2**20:.0f} -> {rss1 / 2**20:.0f} MiB "
-              f"({(rss1 / rss0 - 1) * 100:+.0f} %): {'grew: ' + ', '.join(grew) if grew else 'flat'}{again}")
+        grew = [what for what, more in (("fds", min(fds1) > max(fds0) + 2), ("RSS", min(rss1) > max(rss0) * 1.2))
+                if more]
+        print(f"  {name}: fds {min(fds0)}-{max(fds0)} -> {min(fds1)}-{max(fds1)}, RSS {max(rss0) / 2**20:.0f} -> "
+              f"{max(rss1) / 2**20:.0f} MiB ({(max(rss1) / max(rss0) - 1) * 100:+.0f} %): "
+              f"{'grew: ' + ', '.join(grew) if grew else 'flat'}{again}")
     print(f"  web status page: {len(web_errors)} failed fetches{': ' + web_errors[0] if web_errors else ''}; "
           f"processes that died by themselves: {', '.join(crashed) or 'none'}; tracebacks in logs: {tracebacks}")
     return 1 if lost or outside or crashed or not calm else 0
