@@ -90,3 +90,15 @@ def test_the_command_names_an_unknown_customer(tech, world):
 
     with pytest.raises(CommandError, match="no customer 'nobody'"):
         call_command("token", "create", tech.username, "--customer", "nobody")
+
+
+def test_a_token_of_someone_no_longer_a_technician_is_refused(live_server, world):
+    from django.contrib.auth import get_user_model
+
+    former = factories.staff("former")
+    _, secret = token_create(username="former")
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert httpx.get(f"{live_server.url}/api/v1/customers", headers=headers).status_code == 200
+    former.staff.delete()
+    get_user_model().objects.filter(pk=former.pk).update(is_staff=False)
+    assert httpx.get(f"{live_server.url}/api/v1/customers", headers=headers).status_code == 401
