@@ -148,7 +148,10 @@ def test_emails_wait_for_a_mail_server_down_for_two_minutes_and_then_arrive_once
     assert not Message.objects.exclude(status="sent").exists()
 
 
-def test_engine_and_notifier_killed_mid_incident_repeat_nothing_and_lose_nothing(story):
+def test_engine_and_notifier_killed_mid_incident_lose_nothing_and_repeat_only_a_message_the_server_had(story):
+    """A SIGKILL may land after the mail server accepted a message and before the outbox recorded it (README,
+    "Notifications": the one duplicate window): that message may arrive again, with its own Message-ID, once.
+    Nothing else may repeat, no message may be written twice, and nothing may be lost."""
     story.start()
     wait_for(all_up, 60, "every monitor UP")
     story.target_down()
@@ -162,5 +165,7 @@ def test_engine_and_notifier_killed_mid_incident_repeat_nothing_and_lose_nothing
     story.start()  # a restart after everything was sent must send nothing again
     time.sleep(8)
     story.stop()
-    assert story.mail_to() == Counter({a: 2 for a in EVERYONE})
+    messages = Counter((m["To"].addresses[0].addr_spec, m["Message-ID"]) for m in story.smtp.mailbox.messages)
+    assert Counter(address for address, _ in messages) == Counter({a: 2 for a in EVERYONE})  # two distinct each
+    assert sum(copies - 1 for copies in messages.values()) <= 1  # the one mid-delivery kill: at most one repeat
     assert Incident.objects.count() == 1
