@@ -154,13 +154,13 @@ def ticket_read(request: HttpRequest, ticket_id: int):
 def ticket_patch(request: HttpRequest, ticket_id: int, payload: TicketPatch):
     ticket = _ticket(ticket_id, request)
     fields = payload.dict(exclude_unset=True)
+    assignee = services.KEEP
     if "assignee" in fields:
         assignee = selectors.staff_named(fields["assignee"]) if fields["assignee"] else None
         if fields["assignee"] and assignee is None:
             raise Invalid("assignee", f"no staff member has the username {fields['assignee']!r}")
-        services.ticket_assign(ticket=ticket, assignee=assignee, staff=_staff(request))
-    if fields.get("status"):
-        services.ticket_set_status(ticket=ticket, status=fields["status"], staff=_staff(request))
+    services.ticket_change(ticket=ticket, status=fields.get("status") or None, assignee=assignee,
+                           staff=_staff(request))
     return selectors.ticket_out(_ticket(ticket_id, request))
 
 

@@ -149,6 +149,20 @@ def ticket_assign(*, ticket: Ticket, assignee: StaffProfile | None, staff: Staff
     return ticket
 
 
+KEEP = object()  # ticket_change's "leave the assignee as it is"
+
+
+def ticket_change(*, ticket: Ticket, status: str | None = None, assignee: StaffProfile | None | object = KEEP,
+                  staff: StaffProfile | None = None, now: dt.datetime | None = None) -> Ticket:
+    """A new status and assignee together, or neither: a status the ticket cannot take leaves its assignee."""
+    with transaction.atomic():
+        if status is not None:
+            ticket = ticket_set_status(ticket=ticket, status=status, staff=staff, now=now)
+        if assignee is not KEEP and assignee != ticket.assignee:
+            ticket = ticket_assign(ticket=ticket, assignee=assignee, staff=staff, now=now)
+    return ticket
+
+
 def ticket_log_time(*, ticket: Ticket, minutes: int, note: str = "", staff: StaffProfile | None = None,
                     now: dt.datetime | None = None) -> TimeEntry:
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:

@@ -114,11 +114,8 @@ def _reply(request, ticket, data: dict) -> None:
 
 def _change(request, ticket, data: dict) -> None:
     wanted = data["assignee"] or None
-    current = ticket.assignee.user.username if ticket.assignee else None
-    if wanted != current:
-        services.ticket_assign(ticket=ticket, assignee=selectors.staff_by_username(wanted) if wanted else None,
-                               staff=_author(request))
-    services.ticket_set_status(ticket=ticket, status=data["status"], staff=_author(request))
+    services.ticket_change(ticket=ticket, status=data["status"], staff=_author(request),
+                           assignee=selectors.staff_by_username(wanted) if wanted else None)
 
 
 def _time(request, ticket, data: dict) -> None:

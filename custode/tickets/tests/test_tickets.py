@@ -162,3 +162,12 @@ def test_time_that_cannot_be_meant_is_refused(world, minutes):
     with pytest.raises(Invalid) as caught:
         services.ticket_log_time(ticket=ticket, minutes=minutes)
     assert caught.value.field == "minutes"
+
+
+def test_a_status_the_ticket_cannot_take_leaves_its_assignee_as_it_was(world):
+    ticket = open_ticket(world)
+    services.ticket_set_status(ticket=ticket, status="closed", now=MONDAY_10 + H)
+    with pytest.raises(Invalid):
+        services.ticket_change(ticket=ticket, status="open", assignee=world["tech"])
+    ticket.refresh_from_db()
+    assert ticket.assignee is None and ticket.status == "closed"
