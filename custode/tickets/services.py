@@ -11,7 +11,8 @@ from django.utils import timezone
 from custode.assets.models import Asset
 from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
 from custode.lib.changes import Invalid
-from custode.tickets import sla
+from custode.notify.services import outbox_enqueue
+from custode.tickets import messages, sla
 from custode.tickets.models import Channel, Event, Priority, Reply, Status, Ticket, TimeEntry
 
 # status -> the statuses it may move to; a closed ticket is history
@@ -247,9 +248,6 @@ def sla_warn(*, now: dt.datetime | None = None, batch: int = 50) -> int:
     """Write the warnings that have come due (75 % of a target, then its breach), each once per ticket, to the
     assignee, else the on-call staff member, else everyone on staff; in the transaction that records them as
     sent, so a crash repeats nothing and loses nothing. Returns how many tickets were handled."""
-    from custode.notify.services import outbox_enqueue
-    from custode.tickets import messages
-
     now = now or timezone.now()
     due = list(Ticket.objects.filter(status=Status.OPEN, next_alarm__lte=now).order_by("next_alarm")
                .values_list("pk", flat=True)[:batch])
