@@ -1,12 +1,16 @@
-"""What Custode tells staff about tickets: an SLA clock at 75 % of its target, or past it.
+"""What Custode tells staff about tickets: an SLA clock at 75 % of its target, or past it; a customer's hours
+bank at 80 % of the month's hours, or overdrawn.
 
-Nothing here writes: ``services.sla_warn`` hands the result to the outbox in the transaction that records
-the warning as sent. The key names ticket, warning, recipient and channel, so writing it twice is harmless.
+Nothing here writes: ``services.sla_warn`` and ``hours.hours_alarm`` hand the result to the outbox in the
+transaction that records the warning as sent. The key names ticket (or customer and month), warning,
+recipient and channel, so writing it twice is harmless.
 """
 
 from __future__ import annotations
 
-from custode.directory.models import Provider, StaffProfile
+from babel.dates import format_date
+
+from custode.directory.models import Customer, Provider, StaffProfile
 from custode.incidents import contexts, templating, wording
 from custode.lib.links import absolute
 from custode.notify.models import Audience
@@ -23,7 +27,7 @@ def sla_warning(ticket: Ticket, alarm: str, clock: Sla) -> list[Outgoing]:
     due = clock.first_response_due if which == "first_response" else clock.resolution_due
     tz = wording.zone(provider.timezone)
     out = []
-    for r in _who_acts(ticket, provider):
+    for r in _who_acts(ticket.assignee_id, provider):
         context = {
             **contexts.common(provider, r, contexts.signer_of(None, provider)),
             "ticket": {"number": ticket.number, "subject": ticket.subject, "customer": ticket.customer.name,
@@ -40,12 +44,38 @@ def sla_warning(ticket: Ticket, alarm: str, clock: Sla) -> list[Outgoing]:
     return out
 
 
-def _who_acts(ticket: Ticket, provider: Provider) -> list[Recipient]:
+_MONTH = {"it": "LLLL y", "en": "LLLL y", "es": "LLLL 'de' y"}  # "dicembre 2026", "diciembre de 2026"
+
+
+def hours_alert(customer: Customer, bank, level: str, provider: Provider) -> list[Outgoing]:
+    """LEVEL (``warning``: 80 % used, ``overdrawn``) of CUSTOMER's hours BANK (``hours.Bank``) for the month, to
+    the on-call staff member (else everyone on staff), each in their language."""
+    out = []
+    for r in _who_acts(None, provider):
+        context = {
+            **contexts.common(provider, r, contexts.signer_of(None, provider)),
+            "customer": customer.name, "overdrawn": level == "overdrawn",
+            "month": format_date(bank.month, _MONTH[wording.known(r.language)], locale=wording.locale(r.language)),
+            "included": wording.duration(bank.included_minutes * 60, r.language),
+            "used": wording.duration(bank.used_minutes * 60, r.language),
+            "over": wording.duration(-bank.balance_minutes * 60, r.language),
+            "left": wording.duration(bank.balance_minutes * 60, r.language),
+            "url": absolute(f"/customers/{customer.key}/#hours"),
+        }
+        subject, body = templating.render("staff_hours_bank", r.language, context)
+        out.append(Outgoing(
+            key=f"hours:{customer.pk}:{bank.month:%Y-%m}:{level}:{r.ident}:{r.channel}:{r.address}"[:255],
+            audience=Audience.STAFF, channel=r.channel, recipient=r.address, language=r.language, subject=subject,
+            body=body, recipient_name=r.name, topic=f"hours:{customer.pk}", customer_id=customer.pk))
+    return out
+
+
+def _who_acts(assignee_id: int | None, provider: Provider) -> list[Recipient]:
     """The assignee; without one, the on-call staff member; without one either (or if they cannot be
     reached), everyone on staff: a warning is never written to nobody."""
     everyone = staff_recipients(provider=provider)
     on_call = StaffProfile.objects.filter(on_call=True).values_list("pk", flat=True).first()
-    for person in (ticket.assignee_id, on_call):
+    for person in (assignee_id, on_call):
         if person is not None:
             theirs = [r for r in everyone if r.ident == f"staff:{person}"]
             if theirs:

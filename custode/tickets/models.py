@@ -122,3 +122,21 @@ class TimeEntry(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class HoursAlarm(models.Model):
+    """A staff alert about a customer's hours bank that has been written: at 80 % of a month's hours, or on
+    its overdraw. The row is inserted in the transaction that writes the alert to the outbox, and is unique
+    per customer, month and level, so the alert is written once however many processes log time."""
+
+    class Level(models.TextChoices):
+        WARNING = "warning", _("80 % used")
+        OVERDRAWN = "overdrawn", _("Overdrawn")
+
+    customer = models.ForeignKey("directory.Customer", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text=_("the first day of the month, in the provider's timezone"))
+    level = models.CharField(max_length=10, choices=Level.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "month", "level"], name="hours_alarm_once")]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from custode.directory.models import Customer, Provider, StaffProfile
 from custode.lib.changes import NotFound
-from custode.tickets import services
+from custode.tickets import hours, services
 from custode.tickets.models import Reply, Ticket, TimeEntry
 
 
@@ -78,11 +78,4 @@ def hours_of(customer_key: str, month: dt.date) -> dict:
     customer = Customer.objects.select_related("plan").filter(key=customer_key).first()
     if customer is None:
         raise NotFound("customer", customer_key)
-    tz = ZoneInfo(Provider.get().timezone)
-    start = dt.datetime.combine(month, dt.time(0), tz)
-    end = dt.datetime.combine((month + dt.timedelta(days=32)).replace(day=1), dt.time(0), tz)
-    used = (TimeEntry.objects.filter(ticket__customer=customer, at__gte=start, at__lt=end)
-            .aggregate(total=Sum("minutes"))["total"] or 0)
-    included = round((customer.plan.monthly_hours or 0) * 60) if customer.plan else 0
-    return {"month": month.strftime("%Y-%m"), "included_minutes": included, "used_minutes": used,
-            "balance_minutes": included - used}
+    return hours.bank(customer, month).out()

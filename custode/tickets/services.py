@@ -12,7 +12,7 @@ from custode.assets.models import Asset
 from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
 from custode.lib.changes import Invalid
 from custode.notify.services import outbox_enqueue
-from custode.tickets import messages, sla
+from custode.tickets import hours, messages, sla
 from custode.tickets.models import Channel, Event, Priority, Reply, Status, Ticket, TimeEntry
 
 # status -> the statuses it may move to; a closed ticket is history
@@ -166,10 +166,14 @@ def ticket_change(*, ticket: Ticket, status: str | None = None, assignee: StaffP
 
 def ticket_log_time(*, ticket: Ticket, minutes: int, note: str = "", staff: StaffProfile | None = None,
                     now: dt.datetime | None = None) -> TimeEntry:
+    """Time spent on TICKET, drawn from its customer's hours bank; staff are told when the month's hours run low."""
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= MAX_MINUTES:
         raise Invalid("minutes", f"must be a whole number of minutes from 1 to {MAX_MINUTES}")
-    return TimeEntry.objects.create(ticket=ticket, staff=staff, at=now or timezone.now(), minutes=minutes,
-                                    note=note.strip()[:300])
+    with transaction.atomic():
+        entry = TimeEntry.objects.create(ticket=ticket, staff=staff, at=now or timezone.now(), minutes=minutes,
+                                         note=note.strip()[:300])
+        hours.hours_alarm(customer_id=ticket.customer_id, at=entry.at)
+    return entry
 
 
 def _locked(ticket: Ticket) -> Ticket:
