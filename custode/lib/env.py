@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -78,8 +79,16 @@ def database(url: str | None, data_dir: Path) -> dict:
     )
 
 
-def sqlite(path: Path) -> dict:
+# UPDATE ... FROM (3.33) and RETURNING (3.35) write a batch of results, pings or state changes in one statement.
+SQLITE_NEEDED = (3, 35, 0)
+
+
+def sqlite(path: Path, version: tuple[int, int, int] = sqlite3.sqlite_version_info) -> dict:
     """SQLite in WAL mode so the web process reads while the engine writes."""
+    if version < SQLITE_NEEDED:
+        raise SettingError(
+            f"SQLite {'.'.join(map(str, version))} is too old: Custode needs {'.'.join(map(str, SQLITE_NEEDED))} "
+            "or later (use a Python built with a newer SQLite, or PostgreSQL through CUSTODE_DATABASE_URL)")
     path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -134,3 +143,11 @@ def listen(value: str) -> tuple[str, int]:
     if not sep or not port.isdigit() or not 0 < int(port) < 65536:
         raise SettingError(f"CUSTODE_LISTEN={value!r}: must be host:port, like 127.0.0.1:8000")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def redacted_url(url: str) -> str:
+    """URL with its password masked, fit for logs and error messages (CUSTODE_SMTP_URL, CUSTODE_IMAP_URL)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()

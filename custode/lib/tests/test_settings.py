@@ -71,6 +71,13 @@ def test_database_url_picks_postgresql_or_sqlite_and_refuses_others(tmp_path):
         env.database("mysql://root@localhost/custode", tmp_path)
 
 
+def test_an_sqlite_without_update_from_and_returning_is_refused_before_anything_is_created(tmp_path):
+    with pytest.raises(env.SettingError, match=r"SQLite 3\.31\.1 is too old: Custode needs 3\.35\.0 or later"):
+        env.sqlite(tmp_path / "data" / "custode.sqlite3", version=(3, 31, 1))
+    assert not (tmp_path / "data").exists()
+    assert env.sqlite(tmp_path / "data" / "custode.sqlite3", version=(3, 35, 0))["NAME"].endswith("custode.sqlite3")
+
+
 def test_secret_key_is_generated_once_into_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.delenv("CUSTODE_SECRET_KEY", raising=False)
     first = env.secret_key(tmp_path)
