@@ -72,7 +72,8 @@ class Targets:
             self.set(port, "up")
 
     def set(self, port: int, state: str) -> None:
-        asyncio.run_coroutine_threadsafe(self._set(port, state), self.loop).result(10)
+        """Wait for the change as long as a crowded machine needs (the loop also answers every check)."""
+        asyncio.run_coroutine_threadsafe(self._set(port, state), self.loop).result(300)
 
     async def _set(self, port: int, state: str) -> None:
         self.state[port] = state
