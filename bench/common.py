@@ -48,8 +48,12 @@ def add_arguments(parser) -> None:
 
 @contextmanager
 def configured(args):
-    """Apply the common options of ARGS for the bench's lifetime; a PostgreSQL database is dropped after."""
+    """Apply the common options of ARGS for the bench's lifetime; a PostgreSQL database is dropped after.
+
+    A SIGTERM ends the bench like Ctrl-C does: through its cleanup, so no Custode process, server or
+    throw-away database outlives it."""
     global DATABASE_URL
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.port_range:
         low, _, high = args.port_range.partition("-")
         if not (low.isdigit() and high.isdigit() and 1024 <= int(low) <= int(high) <= 65535):
