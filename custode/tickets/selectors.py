@@ -12,7 +12,7 @@ from django.utils import timezone
 from custode.directory.models import Customer, Provider, StaffProfile
 from custode.lib.changes import NotFound
 from custode.tickets import hours, services
-from custode.tickets.models import Reply, Ticket, TimeEntry
+from custode.tickets.models import Reply, Status, Ticket, TimeEntry
 
 
 def ticket_rows() -> QuerySet[Ticket]:
@@ -79,3 +79,15 @@ def hours_of(customer_key: str, month: dt.date) -> dict:
     if customer is None:
         raise NotFound("customer", customer_key)
     return hours.bank(customer, month).out()
+
+
+CUSTOMER_TICKETS_SHOWN = 20
+
+
+def customer_tickets(customer_key: str, *, limit: int = CUSTOMER_TICKETS_SHOWN) -> list[Ticket]:
+    """The customer's tickets for their page: those not closed first, by SLA urgency, then the latest closed."""
+    live = list(queue(customer=customer_key).exclude(status=Status.CLOSED)[:limit])
+    if len(live) < limit:
+        live += list(ticket_rows().filter(customer__key=customer_key, status=Status.CLOSED)
+                     .order_by("-number")[:limit - len(live)])
+    return live

@@ -1,4 +1,5 @@
-"""Staff pages of customers: the list, and one customer's page with their private status link and ping URLs.
+"""Staff pages of customers: the list, and one customer's page with their private status link and ping URLs, their
+hours bank for this month and the last, their tickets and their latest incidents.
 
 "New link" posts to its own view, which calls the same service as the API and the admin and goes back to
 the customer's page; the old link stops working at once.
@@ -9,12 +10,19 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from custode.directory.models import Provider
 from custode.directory.services import customer_rotate_status_token
+from custode.incidents.wording import zone
 from custode.lib.changes import NotFound
+from custode.notify.selectors import unalerted_incidents
+from custode.tickets import hours, selectors as tickets, services
 from custode.web import selectors
 from custode.web.access import staff_required
+
+RECENT_INCIDENTS = 5
 
 
 @staff_required
@@ -24,7 +32,16 @@ def customer_list(request):
 
 @staff_required
 def customer_page(request, key: str):
-    context = {"customer": _customer(key), "rotated": "rotated" in request.GET}
+    customer = _customer(key)
+    tz = zone((Provider.objects.filter(pk=1).first() or Provider()).timezone)  # a page view writes nothing
+    month = hours.month_of(timezone.now(), tz)
+    context = {
+        "customer": customer, "rotated": "rotated" in request.GET, "tz": tz,
+        "banks": [hours.bank(customer, m, tz) for m in (month, hours.previous(month))],
+        "tickets": [(t, services.sla_of(t)) for t in tickets.customer_tickets(key)],
+    }
+    context["incidents"] = list(selectors.incident_rows(customer=key)[:RECENT_INCIDENTS])
+    context["unalerted"] = unalerted_incidents(context["incidents"])
     return render(request, "web/customer.html", context)
 
 

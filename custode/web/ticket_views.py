@@ -48,7 +48,8 @@ def ticket_queue(request):
 
 @staff_required
 def ticket_new(request):
-    form = NewTicketForm(request.POST or None, customers=_customers())
+    form = NewTicketForm(request.POST or None, customers=_customers(),
+                         initial={"customer": request.GET.get("customer", "")})
     if request.method == "POST" and form.is_valid():
         try:
             ticket = services.ticket_open(staff=_author(request), **form.cleaned_data)

@@ -30,6 +30,14 @@ def local_time(moment, tz) -> str:
 
 
 @register.filter
+def hours_minutes(minutes: int) -> str:
+    """Minutes of the hours bank as '10 h', '1 h 05 min', '−0 h 30 min' (a balance may be negative)."""
+    sign = "−" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{sign}{hours} h {rest:02} min" if rest else f"{sign}{hours} h"
+
+
+@register.filter
 def incident_duration(incident) -> str:
     """How long the incident lasted, or has lasted so far, in the reader's language."""
     end = incident.resolved_at or timezone.now()
