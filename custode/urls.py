@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("status/", include("custode.status.urls")),
+    path("portal/", include("custode.portal.urls")),
     path("", include("custode.web.urls")),
 ]

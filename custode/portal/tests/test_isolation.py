@@ -1,0 +1,86 @@
+"""Each contact alone in the portal: every portal URL, read from the URL conf (so a page added later is walked
+too), asked by Mirador's contact for Studio Rossi's objects, is a 404 that looks exactly like the 404 of an
+object that does not exist (never a 403, nothing of Rossi's in it), and writes nothing; the pages without an
+object show nothing of Rossi's."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, reverse
+
+from custode.notify.models import Message
+from custode.portal import urls as portal_urls
+from custode.tickets.models import Event, Reply, Ticket, TimeEntry
+
+pytestmark = pytest.mark.django_db
+
+# The doors in: a login link is not a customer's object (its own tests prove it logs in only its contact).
+DOORS = {"login-link"}
+
+
+def outsider_values(world) -> dict[str, tuple[object, object]]:
+    """For each URL parameter: (the outsider's object's value, a value that names nothing)."""
+    return {"number": (world.theirs.number, 999_999)}
+
+
+def leaks(world) -> list[str]:
+    return [world.rossi.name, world.theirs.subject, world.vault.name, world.vault.key, world.rossi.status_token,
+            world.marco.name, world.marco.email, "Confidential."]
+
+
+def written() -> tuple[int, ...]:
+    return (Ticket.objects.count(), Reply.objects.count(), Event.objects.count(), TimeEntry.objects.count(),
+            Message.objects.count())
+
+
+def patterns() -> list[URLPattern]:
+    return [p for p in portal_urls.urlpatterns if p.name not in DOORS]
+
+
+def test_the_walk_covers_every_portal_url_and_names_every_parameter(world):
+    values = outsider_values(world)
+    for pattern in patterns():
+        unknown = set(pattern.pattern.converters) - set(values)
+        assert not unknown, f"{pattern.name}: say which outsider object {unknown} stands for in outsider_values()"
+    assert {p.name for p in patterns()} >= {"tickets", "ticket", "ticket-new", "assets", "hours", "status"}
+
+
+def test_another_customers_objects_are_404_like_nothing_and_write_nothing(as_lucia, world):
+    values = outsider_values(world)
+    walked = 0
+    for pattern in patterns():
+        params = list(pattern.pattern.converters)
+        if not params:
+            continue
+        theirs = reverse(f"portal:{pattern.name}", kwargs={p: values[p][0] for p in params})
+        nothing = reverse(f"portal:{pattern.name}", kwargs={p: values[p][1] for p in params})
+        before = written()
+        for method in ("get", "post"):
+            answer = getattr(as_lucia, method)(theirs, {"body": "hola", "subject": "x", "phone": "1"})
+            missing = getattr(as_lucia, method)(nothing, {"body": "hola", "subject": "x", "phone": "1"})
+            assert answer.status_code == 404, f"{method.upper()} {theirs}: {answer.status_code}"
+            assert answer.content == missing.content, f"{method.upper()} {theirs} differs from a missing one"
+            text = answer.content.decode()
+            assert not [leak for leak in leaks(world) if leak in text], theirs
+            walked += 1
+        assert written() == before, theirs
+    assert walked >= 2
+
+
+def test_the_pages_without_an_object_show_nothing_of_another_customer(as_lucia, world):
+    for pattern in patterns():
+        if pattern.pattern.converters or pattern.name in {"logout"}:
+            continue
+        page = as_lucia.get(reverse(f"portal:{pattern.name}"))
+        assert page.status_code in (200, 302), pattern.name
+        text = page.content.decode()
+        assert not [leak for leak in leaks(world) if leak in text], pattern.name
+
+
+def test_a_ticket_number_that_is_theirs_works_for_them_and_not_for_the_outsider(client, world):
+    from custode.portal.tests.conftest import link_in, login_mail
+
+    client.post("/portal/login", {"email": "marco@rossi.example"})
+    client.post(link_in(login_mail("marco@rossi.example")))
+    assert client.get(f"/portal/tickets/{world.theirs.number}/").status_code == 200
+    assert client.get(f"/portal/tickets/{world.mine.number}/").status_code == 404

@@ -1,0 +1,20 @@
+"""The customer portal at /portal/: every page that takes an object names it by what the customer sees
+(a ticket's number), and finds it only among that customer's own."""
+
+from django.urls import path
+
+from custode.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.ticket_list, name="tickets"),
+    path("login", views.login, name="login"),
+    path("login/<str:token>/", views.login_link, name="login-link"),
+    path("logout", views.logout, name="logout"),
+    path("tickets/new/", views.ticket_new, name="ticket-new"),
+    path("tickets/<int:number>/", views.ticket, name="ticket"),
+    path("assets/", views.assets, name="assets"),
+    path("hours/", views.hours, name="hours"),
+    path("status/", views.status, name="status"),
+]
