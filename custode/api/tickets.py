@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from custode.api import scope
-from custode.api.crud import Page
+from custode.api.crud import LIST_HELP, Page
 from custode.api.errors import InvalidQuery
 from custode.lib.changes import Invalid, NotFound
 from custode.tickets import selectors, services
@@ -61,9 +61,10 @@ class TicketDetail(TicketOut):
 
 
 class TicketPage(Schema):
-    count: int
+    count: Optional[int] = Field(description="tickets that match, on the first page (no `after`) only")
     limit: int
     offset: int
+    next: Optional[str] = Field(description="the URL of the following page; null on the last")
     items: List[TicketOut]
 
 
@@ -128,7 +129,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn):
 
 
 @tickets.get("", response=TicketPage, operation_id="tickets_list",
-             summary="The queue: breached and nearest due first, then those without a clock")
+             summary="The queue: breached and nearest due first, then those without a clock", description=LIST_HELP)
 def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilters]):
     for name, allowed in (("status", TicketStatus.values), ("channel", Channel.values)):
         value = getattr(where, name)
@@ -136,9 +137,36 @@ def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilt
             raise InvalidQuery(name, f"unknown {name} {value!r}; one of {', '.join(allowed)}")
     rows = scope.limit(selectors.queue(customer=where.customer, status=where.status, channel=where.channel),
                        request, "customer_id")
-    items = rows[page.offset: page.offset + page.limit]
-    return {"count": rows.count(), "limit": page.limit, "offset": page.offset,
+    if page.offset and page.after is not None:
+        raise InvalidQuery("offset", "give either offset or after, not both")
+    if page.offset:  # the first pages only (crud.MAX_OFFSET): the database reads every row skipped
+        ids = list(rows.values_list("pk", flat=True)[page.offset: page.offset + page.limit + 1])
+        more, found = len(ids) > page.limit, rows.in_bulk(ids[:page.limit])
+        items = [found[pk] for pk in ids[:page.limit] if pk in found]
+    else:
+        window = selectors.queue_page(rows, page.limit, after=_after(page.after))
+        more, items = window.has_next, window.rows
+    return {"count": rows.count() if page.after is None else None, "limit": page.limit, "offset": page.offset,
+            "next": _next_url(request, items[-1]) if more and items else None,
             "items": [selectors.ticket_out(t) for t in items]}
+
+
+def _after(after: str | None) -> int | None:
+    """The number of the ticket whose id AFTER names (the last of the previous page), for ``queue_page``."""
+    if after is None:
+        return None
+    number = (Ticket.objects.filter(pk=int(after)).values_list("number", flat=True).first()
+              if after.isdigit() and len(after) < 19 else None)
+    if number is None:
+        raise InvalidQuery("after", f"{after!r} is not the id of a ticket; follow `next`, or leave it out to start "
+                                    "from the first page")
+    return number
+
+
+def _next_url(request: HttpRequest, last: Ticket) -> str:
+    query = request.GET.copy()
+    query["after"] = str(last.pk)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 @tickets.get("/{ticket_id}", response=TicketDetail, operation_id="tickets_read", summary="A ticket and its thread")

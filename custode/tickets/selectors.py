@@ -10,7 +10,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from custode.directory.models import Customer, Provider, StaffProfile
-from custode.lib.changes import NotFound
+from custode.lib.changes import Invalid, NotFound
+from custode.lib.keyset import Window, beyond, descending, window
 from custode.tickets import hours, services
 from custode.tickets.models import Reply, Status, Ticket, TimeEntry
 
@@ -34,6 +35,45 @@ def queue(*, customer: str | None = None, status: str | None = None, channel: st
     if channel:
         rows = rows.filter(channel=channel)
     return rows.order_by(F("next_due").asc(nulls_last=True), "number")
+
+
+QUEUE_ORDER = ("next_due", "number")  # then, after every ticket with a due time, those without one by number
+
+
+def queue_page(rows: QuerySet[Ticket], size: int, *, after: int | None = None, before: int | None = None,
+               last: bool = False) -> Window:
+    """SIZE tickets of ROWS (``queue``) in the queue's order: the first ones, those AFTER or BEFORE the ticket
+    with that number, or the LAST ones; found by key, never by skipping rows. Invalid naming AFTER or BEFORE for an unknown number."""
+    key = {name: _queue_key(number, name) for name, number in (("after", after), ("before", before))
+           if number is not None}
+    return window(rows, QUEUE_ORDER, size, last=last, seeker=_due_walk, **key)
+
+
+def _queue_key(number: int, name: str) -> tuple:
+    key = Ticket.objects.filter(number=number).values_list(*QUEUE_ORDER).first()
+    if key is None:
+        raise Invalid(name, f"there is no ticket {number}; follow the page links, or leave {name} out for the first page")
+    return key
+
+
+def _due_walk(rows, order, limit: int, *, key=None, backwards: bool = False) -> list[int]:
+    """The ids of LIMIT rows after (BACKWARDS: before) KEY in the queue's order, which no single index gives
+    because of the tickets without a due time (NULL, last): those with a due time in (next_due, number) order
+    from the index on those columns, then those without by number, each part a query that reads about as
+    many rows as it returns."""
+    due, rest = rows.filter(next_due__isnull=False), rows.filter(next_due__isnull=True)
+    if key is not None and key[0] is None:  # KEY is a ticket without a due time
+        due = due if backwards else due.none()
+        rest = rest.filter(number__lt=key[1]) if backwards else rest.filter(number__gt=key[1])
+    elif key is not None:
+        due = due.filter(beyond(QUEUE_ORDER, key, after=not backwards))
+        rest = rest.none() if backwards else rest
+    parts = [(rest, ["-number"]), (due, descending(QUEUE_ORDER))] if backwards else [(due, QUEUE_ORDER), (rest, ["number"])]
+    ids: list[int] = []
+    for part, ordering in parts:
+        if len(ids) < limit:
+            ids += part.order_by(*ordering).values_list("pk", flat=True)[:limit - len(ids)]
+    return ids
 
 
 def ticket_out(ticket: Ticket, *, thread: bool = False, now: dt.datetime | None = None) -> dict:

@@ -55,3 +55,23 @@ class ChangeForm(forms.Form):
 class TimeForm(forms.Form):
     minutes = forms.IntegerField(label=_("Minutes"), min_value=1, max_value=MAX_MINUTES)
     note = forms.CharField(label=_("What was done"), required=False, max_length=300)
+
+
+class QueuePosition(forms.Form):
+    """Where in the queue a page starts: ``after`` or ``before`` the ticket of that number (the page links carry
+    it), or the ``last`` page; none of them is the first page."""
+
+    after = forms.IntegerField(required=False, min_value=1)
+    before = forms.IntegerField(required=False, min_value=1)
+    last = forms.BooleanField(required=False)
+
+    def position(self) -> dict:
+        """The keyword arguments of ``queue_page`` (after wins over before, before over last); ValueError naming
+        the parameter when one is not a ticket number."""
+        if not self.is_valid():
+            raise ValueError("; ".join(f"{name}: {' '.join(errors)}" for name, errors in self.errors.items()))
+        data = self.cleaned_data
+        for name in ("after", "before"):
+            if data[name]:
+                return {name: data[name]}
+        return {"last": True} if data["last"] else {}

@@ -6,7 +6,6 @@ shows the page again with the error next to the field (400), so nothing is half-
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -18,7 +17,8 @@ from custode.tickets import selectors as tickets, services
 from custode.tickets.models import Status
 from custode.web import selectors
 from custode.web.access import staff_required
-from custode.web.ticket_forms import ACTIVE, ChangeForm, NewTicketForm, QueueFilters, ReplyForm, TimeForm
+from custode.web.ticket_forms import (ACTIVE, ChangeForm, NewTicketForm, QueueFilters, QueuePosition, ReplyForm,
+                                     TimeForm)
 
 PAGE_SIZE = 50
 
@@ -40,9 +40,15 @@ def ticket_queue(request):
         rows = rows.filter(status__in=[Status.OPEN, Status.WAITING])
     if wanted["mine"]:
         rows = rows.filter(assignee__user=request.user)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    position = QueuePosition(request.GET)
+    try:
+        page = tickets.queue_page(rows, PAGE_SIZE, **position.position())
+    except (Invalid, ValueError) as e:
+        return render(request, "web/tickets.html", {"filters": filters, "rows": [], "page": None,
+                                                    "position_error": str(e)}, status=400)
     context = {"filters": filters, "page": page, "tz": zone(Provider.get().timezone),
-               "rows": [(t, services.sla_of(t)) for t in page.object_list]}
+               "cursors": {"before": page.rows[0].number, "after": page.rows[-1].number} if page.rows else {},
+               "rows": [(t, services.sla_of(t)) for t in page.rows]}
     return render(request, "web/tickets.html", context)
 
 
