@@ -53,6 +53,20 @@ def test_each_monitor_keeps_its_newest_result_as_last_check():
     assert other.last_check_at is None
 
 
+def test_raw_results_are_stored_in_the_batchs_order_with_their_exact_time_and_a_bounded_reason():
+    site = factories.monitor()
+    late, exact = T0 + dt.timedelta(seconds=1, microseconds=250001), T0
+    store.write(store.Batch(observations=[
+        store.Observation(site.pk, exact, "up", 12.5, ""),
+        store.Observation(site.pk, late, "down", None, "é" * 400),
+    ]))
+    rows = list(CheckResult.objects.order_by("id").values_list("at", "status", "latency_ms", "reason"))
+    assert rows == [(exact, "up", 12.5, ""), (late, "down", None, "é" * 300)]
+    # Django finds them by the same times it would have written: the text form on SQLite is its own
+    assert CheckResult.objects.filter(at=exact).count() == 1
+    assert CheckResult.objects.filter(at__gt=exact, at__lte=late).count() == 1
+
+
 def test_a_state_change_is_stored_once_even_if_written_twice():
     site = factories.monitor()
     change = store.Transition(site.pk, T0, "unknown", "down", "connection refused")
