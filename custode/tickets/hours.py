@@ -75,7 +75,7 @@ def hours_alarm(*, customer_id: int, at: dt.datetime) -> list[str]:
     """
     provider = Provider.get()
     tz = ZoneInfo(provider.timezone)
-    customer = Customer.objects.select_for_update().select_related("plan").get(pk=customer_id)
+    customer = Customer.objects.select_for_update(of=("self",)).select_related("plan").get(pk=customer_id)
     month = month_of(at, tz)
     balance = bank(customer, month, tz)
     told = set(HoursAlarm.objects.filter(customer=customer, month=month).values_list("level", flat=True))
