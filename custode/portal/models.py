@@ -28,3 +28,49 @@ class LoginRequest(models.Model):
     at = models.DateTimeField(db_index=True)
     address = models.CharField(max_length=64, db_index=True, help_text=_("a digest of the address typed"))
     ip = models.GenericIPAddressField(db_index=True)
+
+
+class CallbackHours(models.Model):
+    """When a staff member takes booked calls (``staff[].callbacks``: the grammar of support hours, in the
+    provider's timezone)."""
+
+    staff = models.OneToOneField("directory.StaffProfile", on_delete=models.CASCADE, related_name="callback_hours")
+    hours = models.CharField(max_length=200, help_text=_('like "mon-fri 14:00-17:00"'))
+
+    def __str__(self) -> str:
+        return f"{self.staff}: {self.hours}"
+
+
+class CallbackSetup(models.Model):
+    """The length of a callback slot (``provider.callback_slot``). There is one row, pk=1."""
+
+    slot = models.PositiveIntegerField(default=15 * 60, help_text=_("seconds"))
+
+    @classmethod
+    def get(cls) -> CallbackSetup:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class Callback(models.Model):
+    """A call a contact booked: a ticket (channel ``phone``) assigned to the staff member of the slot.
+
+    A slot is taken once: the database refuses a second live booking of one staff member at one start
+    (``callback_slot_once``), so of two contacts racing for it one wins and the other is told; cancelling
+    (``cancelled_at``) frees it."""
+
+    customer = models.ForeignKey("directory.Customer", on_delete=models.CASCADE, related_name="callbacks")
+    contact = models.ForeignKey("directory.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    staff = models.ForeignKey("directory.StaffProfile", on_delete=models.CASCADE, related_name="callbacks")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    phone = models.CharField(max_length=40)
+    topic = models.CharField(max_length=200)
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="callback")
+    booked_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        constraints = [models.UniqueConstraint(fields=["staff", "start"], condition=models.Q(cancelled_at__isnull=True),
+                                               name="callback_slot_once")]

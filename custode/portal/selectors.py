@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from custode.assets.models import Asset
 from custode.directory.models import Customer, Provider
+from custode.portal.models import Callback
 from custode.tickets import hours
 from custode.tickets.models import Status, Ticket
 
@@ -47,6 +48,18 @@ def asset_of(customer: Customer, key: str) -> Asset:
     if asset is None:
         raise Http404("no such asset")
     return asset
+
+
+def callbacks_of(customer: Customer) -> QuerySet[Callback]:
+    """The customer's calls still to come, not cancelled."""
+    return Callback.objects.filter(customer=customer, cancelled_at__isnull=True, end__gt=timezone.now())
+
+
+def callback_of(customer: Customer, pk: int) -> Callback:
+    found = Callback.objects.filter(customer=customer, pk=pk).select_related("ticket", "staff__user", "contact").first()
+    if found is None:
+        raise Http404("no such callback")
+    return found
 
 
 def hours_of(customer: Customer, *, now: dt.datetime | None = None) -> list[hours.Bank]:

@@ -17,4 +17,6 @@ urlpatterns = [
     path("assets/", views.assets, name="assets"),
     path("hours/", views.hours, name="hours"),
     path("status/", views.status, name="status"),
+    path("callbacks/", views.callbacks, name="callbacks"),
+    path("callbacks/<int:callback>/cancel", views.callback_cancel, name="callback-cancel"),
 ]

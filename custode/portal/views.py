@@ -14,10 +14,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from custode.directory.models import Contact
+from custode.directory.models import Contact, Provider
 from custode.incidents import wording
 from custode.lib.changes import Invalid
 from custode.lib.links import status_url
+from custode.portal import callbacks as calls
 from custode.portal import login as logins
 from custode.portal import selectors
 from custode.portal.access import contact_of, log_in, log_out, page, portal_page, visitor_language
@@ -167,6 +168,56 @@ def _hours(minutes: int, language: str) -> str:
 @portal_page
 def status(request: HttpRequest, contact: Contact) -> HttpResponse:
     return page(request, "status", contact=contact, status_url=status_url(contact.customer, request))
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def callbacks(request: HttpRequest, contact: Contact) -> HttpResponse:
+    """Their booked calls, and the free slots of the next days to book one."""
+    form = {"start": "", "phone": contact.phone or "", "topic": ""}
+    error, status = "", 200
+    if request.method == "POST":
+        form = {name: request.POST.get(name, "").strip() for name in form}
+        try:
+            start = dt.datetime.fromisoformat(form["start"]) if form["start"] else None
+        except ValueError:
+            start = None
+        try:
+            if start is None:
+                raise Invalid("start", _("Choose one of the free times."))
+            calls.callback_book(customer=contact.customer.key, contact=contact.pk, phone=form["phone"],
+                                start=start, topic=form["topic"])
+            return redirect(f"{reverse('portal:callbacks')}?booked=1")
+        except Invalid as bad:
+            error, status = bad.message, 400
+        except calls.SlotTaken as taken:
+            error, status = str(taken), 409
+    return page(request, "callbacks", status, contact=contact, form=form, error=error,
+                booked="booked" in request.GET, cancelled="cancelled" in request.GET,
+                days=_by_day(calls.free_slots(days=DAYS_SHOWN)),
+                mine=selectors.callbacks_of(contact.customer).select_related("staff", "ticket"))
+
+
+DAYS_SHOWN = 7
+
+
+def _by_day(slots: list) -> list[dict]:
+    """Slots grouped by the provider's day, each day named in the reader's language."""
+    language = translation.get_language()
+    tz = wording.zone(Provider.get().timezone)
+    days: dict[str, list] = {}
+    for slot in slots:
+        days.setdefault(wording.day(slot.start, tz, language), []).append(
+            {"value": slot.start.isoformat(), "time": wording.clock(slot.start, tz)})
+    return [{"day": day, "slots": times} for day, times in days.items()]
+
+
+@portal_page
+@require_POST
+def callback_cancel(request: HttpRequest, contact: Contact, callback: int) -> HttpResponse:
+    found = selectors.callback_of(contact.customer, callback)
+    calls.callback_cancel(callback=found)
+    return redirect(f"{reverse('portal:callbacks')}?cancelled=1")
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -108,6 +108,9 @@ def build(message: Message, from_address: str) -> EmailMessage:
         if name.lower() not in OWN_HEADERS:
             mail[name] = str(value)
     mail.set_content(message.body, charset="utf-8", cte="quoted-printable")  # 7-bit: any relay takes it
+    for attached in (message.payload or {}).get("attachments", []):  # a text file beside it: a callback's .ics
+        maintype, _, subtype = attached["content_type"].partition("/")  # bytes: its CRLF line ends stay
+        mail.add_attachment(attached["text"].encode(), maintype=maintype, subtype=subtype, filename=attached["filename"])
     return mail
 
 
