@@ -7,6 +7,7 @@ from custode.api import customers, errors, incidents, subscribers, tickets
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.resources import RESOURCES
+from custode.portal.api import callbacks
 
 api = NinjaAPI(
     title="Custode API",
@@ -27,3 +28,4 @@ api.add_router("/incidents", incidents.incidents)
 api.add_router("/messages", incidents.messages)
 api.add_router("/subscribers", subscribers.subscribers)
 api.add_router("/tickets", tickets.tickets)
+api.add_router("/callbacks", callbacks)

@@ -13,9 +13,9 @@ from django.http import HttpRequest
 
 from custode.lib.changes import NotFound
 
-# the API sections (under /api/v1/) a limited token may read; it may write one thing: open a ticket
-READABLE = ("customers", "contacts", "assets", "monitors", "incidents", "messages", "tickets")
-OPEN_TICKET = ("POST", "tickets")
+# the API sections (under /api/v1/) a limited token may read; it may write two things: open a ticket, book a call
+READABLE = ("customers", "contacts", "assets", "monitors", "incidents", "messages", "tickets", "callbacks")
+WRITABLE = (("POST", "tickets"), ("POST", "callbacks"))
 
 
 class OutOfScope(Exception):
@@ -36,9 +36,9 @@ def check_route(request: HttpRequest, token) -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         if section not in READABLE:
             raise OutOfScope(f"this token is limited to customer {token.customer.key!r} and cannot read {section}")
-    elif (request.method, route) != OPEN_TICKET:
-        raise OutOfScope(f"this token is limited to customer {token.customer.key!r}: it may read, and open tickets, "
-                         "but change nothing")
+    elif (request.method, route) not in WRITABLE:
+        raise OutOfScope(f"this token is limited to customer {token.customer.key!r}: it may read, open tickets and "
+                         "book callbacks, but change nothing")
 
 
 def limit(rows: QuerySet, request: HttpRequest, path: str | None) -> QuerySet:
