@@ -55,9 +55,11 @@ class Batch:
 def write(batch: Batch) -> list[Transition]:
     """Store a batch; returns the transitions that were refused because the state had moved meanwhile.
 
-    The raw results go in with one ``executemany``; each monitor's latest result and the hourly
-    rollups are then derived from those rows by two set-based statements, so the database does
-    that work without a Python round trip per result. One engine writes results to a database.
+    The raw results go in with one statement; each monitor's latest result and the hourly rollups are
+    then derived from those rows by two set-based statements, so the database does that work without a
+    Python round trip per result. All of it commits together: nothing is kept back in memory past the
+    batch, so a crash loses only the batch not yet written (one flush interval, or the backlog while the
+    database is away: ``Engine._bound_backlog``). One engine writes results to a database.
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
