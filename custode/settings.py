@@ -7,6 +7,7 @@ from pathlib import Path
 
 from custode.lib import env
 from custode.notify.timeouts import smtp_timeouts_from_env
+from custode.tickets.imap import settings_from_env as mail_settings_from_env
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CUSTODE_DATA_DIR", "data")).resolve()
@@ -19,6 +20,10 @@ SMTP_URL = os.environ.get("CUSTODE_SMTP_URL", "")
 # How long e-mail waits at each SMTP step: CUSTODE_SMTP_CONNECT_TIMEOUT (10s), CUSTODE_SMTP_DATA_TIMEOUT (10m).
 SMTP_TIMEOUTS = smtp_timeouts_from_env()
 MAIL_FROM = os.environ.get("CUSTODE_MAIL_FROM", "")
+# The desk's mailbox (CUSTODE_IMAP_URL), how often it is read (CUSTODE_IMAP_EVERY) and the largest attachment
+# kept (CUSTODE_MAIL_MAX_ATTACHMENT): custode.tickets.imap.
+_MAIL = mail_settings_from_env()
+IMAP_URL, IMAP_EVERY, MAIL_MAX_ATTACHMENT = _MAIL.url, _MAIL.every, _MAIL.max_attachment
 WEBHOOK_SECRET = env.env_secret("CUSTODE_WEBHOOK_SECRET") or ""
 METRICS_TOKEN = env.env_secret("CUSTODE_METRICS_TOKEN") or ""  # empty: /metrics is open
 SUBSCRIBER_WEBHOOKS = env.choice("CUSTODE_SUBSCRIBER_WEBHOOKS", os.environ.get("CUSTODE_SUBSCRIBER_WEBHOOKS", "public"),

@@ -51,6 +51,8 @@ def steps() -> dict[str, Step]:
     if importlib.util.find_spec("custode.incidents.processor"):
         found["incidents"] = importlib.import_module("custode.incidents.processor").step
     found["tickets"] = importlib.import_module("custode.tickets.processor").step
+    if settings.IMAP_URL:  # the desk's mailbox: a thread of its own, since a mail server may keep it waiting
+        found["mail"] = importlib.import_module("custode.tickets.poller").step
     found["delivery"] = delivery.step
     return found
 
@@ -95,7 +97,8 @@ def run() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, notifier.stop)
     missing = "" if "incidents" in notifier.units else " (custode.incidents.processor is not there: no incident step)"
-    log.info("notifier started: steps %s%s; e-mail %s", ", ".join(notifier.units), missing,
-             f"via {redacted(settings.SMTP_URL)}" if settings.SMTP_URL else "off (CUSTODE_SMTP_URL is not set)")
+    log.info("notifier started: steps %s%s; e-mail %s; mailbox %s", ", ".join(notifier.units), missing,
+             f"via {redacted(settings.SMTP_URL)}" if settings.SMTP_URL else "off (CUSTODE_SMTP_URL is not set)",
+             redacted(settings.IMAP_URL) if settings.IMAP_URL else "none (CUSTODE_IMAP_URL is not set)")
     notifier.run()
     log.info("notifier stopped")

@@ -1,5 +1,5 @@
-"""What Custode tells staff about tickets: an SLA clock at 75 % of its target, or past it; a customer's hours
-bank at 80 % of the month's hours, or overdrawn.
+"""What Custode tells about tickets: staff, of an SLA clock at 75 % of its target, or past it, and of a
+customer's hours bank at 80 % of the month's hours, or overdrawn; the ticket's contact, of a staff reply.
 
 Nothing here writes: ``services.sla_warn`` and ``hours.hours_alarm`` hand the result to the outbox in the
 transaction that records the warning as sent. The key names ticket (or customer and month), warning,
@@ -8,15 +8,19 @@ recipient and channel, so writing it twice is harmless.
 
 from __future__ import annotations
 
+import hashlib
+
 from babel.dates import format_date
+from django.conf import settings
 
 from custode.directory.models import Customer, Provider, StaffProfile
 from custode.incidents import contexts, templating, wording
 from custode.lib.links import absolute
-from custode.notify.models import Audience
+from custode.notify.models import Audience, Channel
 from custode.notify.outgoing import Outgoing
 from custode.notify.recipients import Recipient, staff_recipients
-from custode.tickets.models import Ticket
+from custode.notify.transports.email import sender
+from custode.tickets.models import Reply, Ticket
 from custode.tickets.sla import Sla
 
 
@@ -81,3 +85,37 @@ def _who_acts(assignee_id: int | None, provider: Provider) -> list[Recipient]:
             if theirs:
                 return theirs
     return everyone
+
+
+def reply_mail(ticket: Ticket, reply: Reply) -> list[Outgoing]:
+    """A public staff REPLY e-mailed to TICKET's contact in their language, the ticket's number in the subject,
+    signed by the staff member; none when the contact has no e-mail address. Its Message-ID (in ``headers``)
+    is made from the reply, and In-Reply-To names the customer's last mail, so both sides' clients thread."""
+    contact = ticket.contact
+    if contact is None or not contact.email:
+        return []
+    provider = Provider.get()
+    language = wording.known(contact.language or ticket.customer.language or provider.language)
+    r = Recipient(f"contact:{contact.pk}", contact.name, language, Channel.EMAIL, contact.email)
+    context = {**contexts.common(provider, r, contexts.signer_of(reply.staff, provider)),
+               "ticket": {"number": ticket.number, "subject": ticket.subject}, "body": reply.body}
+    subject, body = templating.render("ticket_reply", language, context)
+    return [Outgoing(
+        key=f"ticket-reply:{reply.pk}:{r.ident}"[:255], audience=Audience.CUSTOMER, channel=r.channel,
+        recipient=r.address, language=language, subject=subject, body=body, recipient_name=r.name,
+        topic=f"ticket:{ticket.pk}", customer_id=ticket.customer_id, headers=_threading(ticket, reply))]
+
+
+def _threading(ticket: Ticket, reply: Reply) -> dict:
+    domain = sender().rpartition("@")[2] or "custode.invalid"
+    token = hashlib.sha256(f"{settings.SECRET_KEY}:reply:{reply.pk}".encode()).hexdigest()[:16]
+    headers = {"Message-ID": f"<ticket-{ticket.number}.{reply.pk}.{token}@{domain}>",
+               "Auto-Submitted": "no"}  # a person wrote it
+    earlier = list(ticket.replies.exclude(message_id="").exclude(pk=reply.pk).order_by("-id")
+                   .values_list("message_id", "contact_id")[:10])
+    theirs = next((mid for mid, contact in earlier if contact is not None), None)
+    if theirs:
+        headers["In-Reply-To"] = theirs
+    if earlier:
+        headers["References"] = " ".join(mid for mid, _ in reversed(earlier))
+    return headers

@@ -105,6 +105,9 @@ class Reply(models.Model):
     contact = models.ForeignKey("directory.Contact", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="+")
     author_name = models.CharField(max_length=200, blank=True)
+    message_id = models.CharField(max_length=255, blank=True, db_index=True,
+                                  help_text=_("the e-mail's Message-ID: the customer's mail, or Custode's mail of "
+                                              "this reply; a mail answering it threads onto this ticket"))
 
     class Meta:
         ordering = ["at", "id"]
@@ -140,3 +143,80 @@ class HoursAlarm(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["customer", "month", "level"], name="hours_alarm_once")]
+
+
+class Mailbox(models.Model):
+    """A mailbox the desk reads (CUSTODE_IMAP_URL), and how far: the last UID taken under its UIDVALIDITY.
+
+    The UID only saves work: each message's own row (``InboundMail``, unique on mailbox, UIDVALIDITY and UID)
+    is what makes taking it once, written in the transaction that opens its ticket."""
+
+    name = models.CharField(max_length=300, unique=True, help_text=_("user@host:port/folder"))
+    uidvalidity = models.BigIntegerField(blank=True, null=True)
+    last_uid = models.BigIntegerField(default=0)
+    last_polled_at = models.DateTimeField(blank=True, null=True)
+    next_poll_at = models.DateTimeField(blank=True, null=True)
+    failures = models.PositiveIntegerField(default=0, help_text=_("looks in a row that failed"))
+    last_error = models.CharField(max_length=500, blank=True)
+    failing_since = models.DateTimeField(blank=True, null=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboundMail(models.Model):
+    """One e-mail the desk took from a mailbox, and what became of it. Those waiting in ``triage`` are for
+    staff: a ticket for a customer they choose, or discarded. None is dropped without a row saying why."""
+
+    class Outcome(models.TextChoices):
+        OPENED = "opened", _("Opened a ticket")
+        REPLIED = "replied", _("Added to a ticket")
+        TRIAGE = "triage", _("Waiting in triage")
+        IGNORED = "ignored", _("Ignored: sent by a machine")
+        DUPLICATE = "duplicate", _("Ignored: already taken")
+        CONVERTED = "converted", _("Made a ticket by staff")
+        DISCARDED = "discarded", _("Discarded by staff")
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="mails")
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    sender = models.CharField(max_length=300, blank=True)
+    sender_name = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    sent_at = models.DateTimeField(blank=True, null=True, help_text=_("the mail's Date header"))
+    taken_at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=500, blank=True, help_text=_("why it is in triage or was ignored"))
+    ticket = models.ForeignKey(Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="mails")
+    raw = models.BinaryField(blank=True, null=True, help_text=_("the mail as received, kept while in triage"))
+    decided_by = models.ForeignKey("directory.StaffProfile", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["mailbox", "uidvalidity", "uid"], name="inbound_mail_once")]
+        indexes = [models.Index(fields=["outcome", "id"], name="inbound_mail_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.sender or '?'}: {self.subject}"
+
+
+class Attachment(models.Model):
+    """A file an e-mail carried, kept in the database (at most CUSTODE_MAIL_MAX_ATTACHMENT each), on the
+    ticket's message once the mail is on a ticket."""
+
+    mail = models.ForeignKey(InboundMail, on_delete=models.CASCADE, related_name="attachments")
+    reply = models.ForeignKey(Reply, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,6 +6,7 @@ shows the page again with the error next to the field (400), so nothing is half-
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,8 +14,8 @@ from django.views.decorators.http import require_POST
 from custode.directory.models import Customer, Provider
 from custode.incidents.wording import zone
 from custode.lib.changes import Invalid
-from custode.tickets import selectors as tickets, services
-from custode.tickets.models import Status
+from custode.tickets import poller, selectors as tickets, services
+from custode.tickets.models import Attachment, Status
 from custode.web import selectors
 from custode.web.access import staff_required
 from custode.web.ticket_forms import (ACTIVE, ChangeForm, NewTicketForm, QueueFilters, QueuePosition, ReplyForm,
@@ -48,7 +49,7 @@ def ticket_queue(request):
                                                     "position_error": str(e)}, status=400)
     context = {"filters": filters, "page": page, "tz": zone(Provider.get().timezone),
                "cursors": {"before": page.rows[0].number, "after": page.rows[-1].number} if page.rows else {},
-               "rows": [(t, services.sla_of(t)) for t in page.rows]}
+               "rows": [(t, services.sla_of(t)) for t in page.rows], "triage": poller.triage_count()}
     return render(request, "web/tickets.html", context)
 
 
@@ -78,7 +79,8 @@ def _page(request, number: int, *, status: int = 200, **bound):
     staff = selectors.staff_choices()
     context = {
         "ticket": ticket, "sla": services.sla_of(ticket), "tz": zone(Provider.get().timezone),
-        "replies": ticket.replies.all(), "entries": ticket.time_entries.select_related("staff"),
+        "replies": ticket.replies.prefetch_related(Prefetch("attachments", Attachment.objects.defer("data"))),
+        "entries": ticket.time_entries.select_related("staff"),
         "reply_form": bound.get("reply_form") or ReplyForm(),
         "change_form": bound.get("change_form") or ChangeForm(staff=staff, initial={
             "status": ticket.status, "assignee": ticket.assignee.user.username if ticket.assignee else ""}),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from custode.web import customer_views, incident_views, ticket_views, views
+from custode.web import customer_views, incident_views, mail_views, ticket_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -22,6 +22,13 @@ urlpatterns = [
     path("tickets/<int:number>/reply/", ticket_views.ticket_reply, name="ticket-reply"),
     path("tickets/<int:number>/change/", ticket_views.ticket_change, name="ticket-change"),
     path("tickets/<int:number>/time/", ticket_views.ticket_time, name="ticket-time"),
+    path("tickets/<int:number>/attachments/<int:attachment_id>/", mail_views.attachment, name="ticket-attachment"),
+    path("tickets/triage/", mail_views.triage, name="triage"),
+    path("tickets/triage/<int:mail_id>/open/", mail_views.triage_open, name="triage-open"),
+    path("tickets/triage/<int:mail_id>/discard/", mail_views.triage_discard, name="triage-discard"),
+    path("tickets/triage/<int:mail_id>/mail.eml", mail_views.mail_raw, name="triage-raw"),
+    path("tickets/triage/<int:mail_id>/attachments/<int:attachment_id>/", mail_views.mail_attachment,
+         name="triage-attachment"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),

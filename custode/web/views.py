@@ -6,10 +6,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from custode.directory.models import Provider
 from custode.directory.services import staff_language_set
+from custode.incidents.wording import zone
 from custode.lib.changes import Invalid
 from custode.notify import services as notify_services
 from custode.notify.selectors import delivery_log, held_count
+from custode.tickets import poller
 from custode.web import forms, selectors
 from custode.web.access import staff_required
 
@@ -34,6 +37,8 @@ def dashboard(request):
         "page": page,
         "cursors": _cursors(page),
         "held": held_count(),
+        "mailboxes": (mailboxes := poller.unreadable()),
+        "tz": zone(Provider.get().timezone) if mailboxes else None,
         "unalerted": selectors.unalerted_open_incidents(),
     }
     return render(request, "web/dashboard.html", context)

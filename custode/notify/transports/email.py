@@ -32,6 +32,7 @@ from django.conf import settings
 from custode.checks.errors import reason_for
 from custode.directory.models import Provider
 from custode.lib import durations
+from custode.lib.env import redacted_url as redacted  # noqa: F401  (the notifier's name for it)
 from custode.notify.models import Message
 from custode.notify.timeouts import SmtpTimeouts
 from custode.notify.transports import Abandoned, Attempt, NotConfigured, TransportError
@@ -76,14 +77,6 @@ def parse_url(url: str) -> SmtpServer:
                       user=unquote(parts.username or ""), password=unquote(parts.password or ""))
 
 
-def redacted(url: str) -> str:
-    """URL with its password masked, fit for logs and error messages."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()
-
-
 def sender() -> str:
     """CUSTODE_MAIL_FROM, else the provider's contact e-mail, else custode@ this host's name."""
     return settings.MAIL_FROM or Provider.get().contact_email or f"custode@{_host_name()}"
@@ -102,7 +95,9 @@ def build(message: Message, from_address: str) -> EmailMessage:
         else message.recipient
     mail["Subject"] = message.subject
     mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = f"<{message.pk}.{hashlib.sha1(message.key.encode()).hexdigest()[:16]}@{domain}>"
+    # a writer may choose it (a ticket reply's, for the answer to thread back); else derived from the key
+    mail["Message-ID"] = (message.headers or {}).get("Message-ID") or \
+        f"<{message.pk}.{hashlib.sha1(message.key.encode()).hexdigest()[:16]}@{domain}>"
     headers = {"Auto-Submitted": "auto-generated", **(message.headers or {})}  # no out-of-office replies
     for name, value in headers.items():
         if name.lower() not in OWN_HEADERS:
