@@ -4,15 +4,15 @@ No ``from __future__ import annotations`` here: ninja reads each handler's body 
 its annotation, which must be the resource's real class at definition time.
 """
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Body, Query, Router, Schema, Status
+from ninja import Body, Query, Schema, Status
 from pydantic import Field, TypeAdapter
 
 from custode.api import scope
-from custode.api.errors import AlreadyExists, InvalidQuery
+from custode.api.errors import AlreadyExists, ErrorOut, Id, InvalidQuery, Router
 from custode.api.resources import Resource
 from custode.lib.changes import Invalid, NotFound
 from custode.lib.keyset import beyond
@@ -29,14 +29,24 @@ LIST_HELP = (
 )
 
 
-class Page(Schema):
+class OffsetPage(Schema):
     limit: int = Field(default=100, ge=1, le=1000)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description=(
-        "items to skip; the database still reads every skipped row, so deeper pages take `after` "
-        f"(at most {MAX_OFFSET:,})"))
+        f"items to skip, at most {MAX_OFFSET:,}: the database still reads every skipped row"))
+
+
+class Page(OffsetPage):
     after: Optional[str] = Field(default=None, description=(
         "the `id` of the last item of the previous page: the page starts right after it, as fast at the "
         "end of the list as at its start. The answer's `next` is the URL of the following page."))
+
+
+class ListOut(Schema):
+    count: Optional[int] = Field(description="the items matching the filters; null on the pages `after` reaches")
+    limit: int
+    offset: int
+    next: Optional[str] = Field(description="the URL of the following page; null on the last one")
+    items: List[Dict[str, Any]]
 
 
 def _get(resource: Resource, key: Any, request: HttpRequest | None = None):
@@ -61,12 +71,13 @@ def router_for(resource: Resource) -> Router:
     router = Router(tags=[resource.name])
     Payload = resource.body
     adapter = TypeAdapter(Payload)
-    key_type = int if resource.lookup == "pk" else str
+    key_type = Id if resource.lookup == "pk" else str
     filters = {name: (Optional[bool] if name == "infrastructure" else Optional[str], None) for name in resource.filters}
     Filters = type(f"{resource.name.title()}Filters", (Schema,), {
         "__annotations__": {name: t for name, (t, _) in filters.items()}, **{n: d for n, (_, d) in filters.items()}})
 
-    @router.get("", operation_id=f"{resource.name}_list", summary=f"List {resource.name}", description=LIST_HELP)
+    @router.get("", operation_id=f"{resource.name}_list", summary=f"List {resource.name}", description=LIST_HELP,
+                response={200: ListOut})
     def list_(request: HttpRequest, page: Query[Page], where: Query[Filters] = None):
         given = {resource.filters[k]: v for k, v in (where.dict() if where else {}).items() if v is not None}
         rows = scope.limit(resource.queryset(), request, resource.owner).filter(**given)
@@ -84,7 +95,8 @@ def router_for(resource: Resource) -> Router:
                 "next": _next_url(request, resource, items[-1]) if more else None,
                 "items": [resource.out(obj, request) for obj in items]}
 
-    @router.post("", operation_id=f"{resource.name}_create", summary=f"Create a {resource.kind}", response={201: dict})
+    @router.post("", operation_id=f"{resource.name}_create", summary=f"Create a {resource.kind}",
+                 response={201: dict, 409: ErrorOut})
     def create(request: HttpRequest, payload: Payload):
         exists = resource.exists(payload) if resource.exists else (
             resource.queryset().filter(key=resource.key_of(payload)).exists())
@@ -92,24 +104,28 @@ def router_for(resource: Resource) -> Router:
             raise AlreadyExists(f"{resource.kind} {resource.key_of(payload) or payload.name!r} already exists")
         return Status(201, _write(request, resource, payload, None))
 
-    @router.get("/{key}", operation_id=f"{resource.name}_read", summary=f"Read a {resource.kind}")
+    @router.get("/{key}", operation_id=f"{resource.name}_read", summary=f"Read a {resource.kind}",
+                response={200: dict})
     def read(request: HttpRequest, key: key_type):
         return resource.out(_get(resource, key, request), request)
 
-    @router.put("/{key}", operation_id=f"{resource.name}_replace", summary=f"Replace a {resource.kind}")
+    @router.put("/{key}", operation_id=f"{resource.name}_replace", summary=f"Replace a {resource.kind}",
+                response={200: dict})
     def replace(request: HttpRequest, key: key_type, payload: Payload):
         obj = _get(resource, key)
         _same_key(resource, obj, payload)
         return _write(request, resource, payload, obj)
 
-    @router.patch("/{key}", operation_id=f"{resource.name}_patch", summary=f"Change some fields of a {resource.kind}")
+    @router.patch("/{key}", operation_id=f"{resource.name}_patch", summary=f"Change some fields of a {resource.kind}",
+                  response={200: dict})
     def patch(request: HttpRequest, key: key_type, payload: Dict[str, Any] = Body(...)):
         obj = _get(resource, key)
         body = adapter.validate_python({**resource.body_dict(obj), **payload})
         _same_key(resource, obj, body)
         return _write(request, resource, body, obj)
 
-    @router.delete("/{key}", operation_id=f"{resource.name}_delete", summary=f"Delete a {resource.kind}", response={204: None})
+    @router.delete("/{key}", operation_id=f"{resource.name}_delete", summary=f"Delete a {resource.kind}",
+                   response={204: None, 409: ErrorOut})
     def delete(request: HttpRequest, key: key_type):
         with transaction.atomic():
             resource.delete(_get(resource, key))
@@ -123,9 +139,9 @@ def _sort_key(resource: Resource, key_type: type, order: tuple, after: str) -> l
     so a walk goes on when the item is deleted meanwhile); InvalidQuery naming ``after`` if there is none."""
     if tuple(order) == (resource.lookup,) and key_type is str:
         return [after]
-    if key_type is int and not (after.isdigit() and len(after) < 19):
+    if key_type is Id and not (after.isdigit() and len(after) < 19):
         raise InvalidQuery("after", f"{after!r} is not the id of a {resource.kind}: ids here are numbers")
-    key = resource.queryset().filter(**{resource.lookup: key_type(after)}).values_list(*order).first()
+    key = resource.queryset().filter(**{resource.lookup: int(after) if key_type is Id else after}).values_list(*order).first()
     if key is None:
         raise InvalidQuery("after", f"no {resource.kind} {after!r}; it may have been deleted since the page was "
                                     "read: start again without after")

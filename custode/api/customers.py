@@ -4,8 +4,8 @@ The rest of /api/v1/customers is the generic resource (``crud.py``); this is the
 """
 
 from django.http import HttpRequest
-from ninja import Router
 
+from custode.api.errors import Router
 from custode.api.resources import CUSTOMERS
 from custode.api.tickets import HoursOut, customer_hours
 from custode.directory.services import customer_get, customer_rotate_status_token
@@ -15,6 +15,7 @@ customers = Router(tags=["customers"])
 
 @customers.post(
     "/{key}/status-link",
+    response={200: dict},
     operation_id="customers_status_link_rotate",
     summary="Give a customer a new private status link",
     description="The customer's old link (`status_url`) answers 404 from now on. Returns the customer with its "
@@ -26,7 +27,7 @@ def status_link_rotate(request: HttpRequest, key: str):
     return CUSTOMERS.out(customer, request)
 
 
-customers.get("/{key}/hours", response=HoursOut, operation_id="customers_hours",
+customers.get("/{key}/hours", response={200: HoursOut}, operation_id="customers_hours",
               summary="A customer's hours bank for a month",
               description="What the plan's `monthly_hours` include, what time logged on the customer's tickets "
               "used, and the balance (negative when overdrawn), in minutes.")(customer_hours)

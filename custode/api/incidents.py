@@ -6,15 +6,15 @@ No ``from __future__ import annotations`` here: ninja reads the schemas from the
 
 import datetime as dt
 from dataclasses import replace
-from typing import List, Literal, Optional, Union
+from typing import List, Literal, Optional
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 from pydantic import Field
 
 from custode.api import scope
-from custode.api.crud import Page
-from custode.api.errors import Conflict, InvalidQuery
+from custode.api.crud import OffsetPage
+from custode.api.errors import Conflict, ErrorOut, Id, InvalidQuery, ObjectIn, Router
 from custode.api.resources import can_write
 from custode.directory.models import Customer, Provider
 from custode.incidents import services
@@ -33,22 +33,7 @@ TemplateName = Literal["", "investigating", "identified", "monitoring", "resolve
 LanguageName = Literal["", "it", "en", "es"]
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
-class FieldError(Schema):
-    loc: List[Union[str, int]]
-    msg: str
-    type: str
-
-
-class FieldErrorsOut(Schema):
-    detail: List[FieldError]
-
-
-READ = {404: ErrorOut}
-WRITE = {404: ErrorOut, 409: ErrorOut, 422: FieldErrorsOut}
+CONFLICT = {409: ErrorOut}  # the incident is resolved, or a message is not held
 
 
 class CustomerRef(Schema):
@@ -149,14 +134,14 @@ class MessagePage(Schema):
     items: List[MessageOut]
 
 
-class HeldFilter(Schema):
+class HeldFilter(ObjectIn):
     channel: Optional[Literal["email", "apprise", "webhook"]] = None
     customer: Optional[str] = Field(default=None, description="a customer's id")
     topic: Optional[str] = Field(default=None, description="what the messages are about, e.g. incident:12")
 
 
-class DecisionIn(Schema):
-    ids: Optional[List[int]] = Field(default=None, description="the held messages to decide on")
+class DecisionIn(ObjectIn):
+    ids: Optional[List[Id]] = Field(default=None, description="the held messages to decide on")
     filter: Optional[HeldFilter] = Field(default=None, description="instead of ids: every held message matching "
                                                                    "it ({} for all)")
 
@@ -166,7 +151,7 @@ class DecisionOut(Schema):
     ids: List[int]
 
 
-class UpdateIn(Schema):
+class UpdateIn(ObjectIn):
     status: StatusName
     message: str = Field(default="", max_length=5000, description="may be empty when a template is given")
     public: bool = Field(default=True,
@@ -175,11 +160,11 @@ class UpdateIn(Schema):
     language: LanguageName = Field(default="", description="the message's language (default: the author's)")
 
 
-class ReassignIn(Schema):
+class ReassignIn(ObjectIn):
     owner: str = Field(description="a staff member's username")
 
 
-class ResolveIn(Schema):
+class ResolveIn(ObjectIn):
     message: str = Field(default="", max_length=5000)
     language: LanguageName = ""
 
@@ -290,7 +275,7 @@ def _message(m: Message, request: HttpRequest) -> dict:
     }
 
 
-def _log_page(request: HttpRequest, page: Page, *, topic: Optional[str] = None, where: Optional[MessageFilters] = None) -> dict:
+def _log_page(request: HttpRequest, page: OffsetPage, *, topic: Optional[str] = None, where: Optional[MessageFilters] = None) -> dict:
     where = where or MessageFilters()
     customer = _customer(where.customer)
     limited = scope.customer_of(request)
@@ -312,9 +297,9 @@ incidents = Router(tags=["incidents"])
 messages = Router(tags=["messages"])
 
 
-@incidents.get("", response={200: IncidentPage, 422: FieldErrorsOut}, operation_id="incidents_list",
+@incidents.get("", response={200: IncidentPage}, operation_id="incidents_list",
                summary="List incidents, open ones first")
-def incident_list(request: HttpRequest, page: Query[Page], where: Query[IncidentFilters]):
+def incident_list(request: HttpRequest, page: Query[OffsetPage], where: Query[IncidentFilters]):
     if where.status and where.status not in INCIDENT_STATUS_FILTERS:
         raise InvalidQuery("status", f"unknown status {where.status!r}; one of {', '.join(INCIDENT_STATUS_FILTERS)}")
     limited = scope.customer_of(request)
@@ -333,15 +318,15 @@ def incident_list(request: HttpRequest, page: Query[Page], where: Query[Incident
                       for i in items]}
 
 
-@incidents.get("/{incident_id}", response={200: IncidentOut, **READ}, operation_id="incidents_read",
+@incidents.get("/{incident_id}", response={200: IncidentOut}, operation_id="incidents_read",
                summary="Read an incident: customers, assets, monitors and its timeline")
-def incident_read(request: HttpRequest, incident_id: int):
+def incident_read(request: HttpRequest, incident_id: Id):
     return _detail(incident_id, request)
 
 
-@incidents.post("/{incident_id}/updates", response={201: UpdateOut, **WRITE}, operation_id="incidents_post_update",
+@incidents.post("/{incident_id}/updates", response={201: UpdateOut, **CONFLICT}, operation_id="incidents_post_update",
                 summary="Post an update (public: staff and affected customers are told; internal: staff only)")
-def incident_post_update(request: HttpRequest, incident_id: int, payload: UpdateIn):
+def incident_post_update(request: HttpRequest, incident_id: Id, payload: UpdateIn):
     created = []
     _change(incident_id, lambda incident: created.append(services.incident_post_update(
         incident=incident, author=_author(request), status=payload.status, public=payload.public,
@@ -349,26 +334,26 @@ def incident_post_update(request: HttpRequest, incident_id: int, payload: Update
     return Status(201, _update(created[0], Provider.get().language))
 
 
-@incidents.post("/{incident_id}/reassign", response={200: IncidentOut, **WRITE}, operation_id="incidents_reassign",
+@incidents.post("/{incident_id}/reassign", response={200: IncidentOut, **CONFLICT}, operation_id="incidents_reassign",
                 summary="Give an incident to another staff member")
-def incident_reassign(request: HttpRequest, incident_id: int, payload: ReassignIn):
+def incident_reassign(request: HttpRequest, incident_id: Id, payload: ReassignIn):
     _change(incident_id, lambda incident: services.incident_reassign(
         incident=incident, owner=staff_by_username(payload.owner)))
     return _detail(incident_id, request)
 
 
-@incidents.post("/{incident_id}/resolve", response={200: IncidentOut, **WRITE}, operation_id="incidents_resolve",
+@incidents.post("/{incident_id}/resolve", response={200: IncidentOut, **CONFLICT}, operation_id="incidents_resolve",
                 summary="Resolve an incident; staff and affected customers are told, with an optional message")
-def incident_resolve(request: HttpRequest, incident_id: int, payload: ResolveIn):
+def incident_resolve(request: HttpRequest, incident_id: Id, payload: ResolveIn):
     _change(incident_id, lambda incident: services.incident_resolve(
         incident=incident, author=_author(request), message=payload.message,
         language=payload.language if payload.message.strip() else ""))
     return _detail(incident_id, request)
 
 
-@incidents.get("/{incident_id}/messages", response={200: MessagePage, **READ}, operation_id="incidents_messages",
+@incidents.get("/{incident_id}/messages", response={200: MessagePage}, operation_id="incidents_messages",
                summary="The delivery log of an incident: every message about it, newest first")
-def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page]):
+def incident_messages(request: HttpRequest, incident_id: Id, page: Query[OffsetPage]):
     limited = scope.customer_of(request)
     found = Incident.objects.filter(pk=incident_id)
     if limited is not None:
@@ -378,9 +363,9 @@ def incident_messages(request: HttpRequest, incident_id: int, page: Query[Page])
     return _log_page(request, page, topic=f"incident:{incident_id}")
 
 
-@messages.get("", response={200: MessagePage, 422: FieldErrorsOut}, operation_id="messages_list",
+@messages.get("", response={200: MessagePage, 404: ErrorOut}, operation_id="messages_list",
               summary="The delivery log: every message in the outbox, newest first")
-def message_list(request: HttpRequest, page: Query[Page], where: Query[MessageFilters]):
+def message_list(request: HttpRequest, page: Query[OffsetPage], where: Query[MessageFilters]):
     return _log_page(request, page, where=where)
 
 
@@ -403,14 +388,14 @@ def _decide(request: HttpRequest, payload: DecisionIn, decision) -> dict:
     return {"count": len(ids), "ids": ids}
 
 
-@messages.post("/release", response={200: DecisionOut, 409: ErrorOut, 422: FieldErrorsOut},
+@messages.post("/release", response={200: DecisionOut, **CONFLICT},
                operation_id="messages_release",
                summary="Send held messages after all: they are pending again and the notifier delivers them")
 def message_release(request: HttpRequest, payload: DecisionIn):
     return _decide(request, payload, notify_services.messages_release)
 
 
-@messages.post("/discard", response={200: DecisionOut, 409: ErrorOut, 422: FieldErrorsOut},
+@messages.post("/discard", response={200: DecisionOut, **CONFLICT},
                operation_id="messages_discard",
                summary="Never send held messages: they are discarded, with who decided so")
 def message_discard(request: HttpRequest, payload: DecisionIn):

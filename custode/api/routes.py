@@ -6,10 +6,21 @@ from ninja import NinjaAPI, Swagger
 from custode.api import customers, errors, incidents, subscribers, tickets
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
+from custode.api.methods import wrap_patterns
 from custode.api.resources import RESOURCES
 from custode.portal.api import callbacks
 
-api = NinjaAPI(
+
+class Api(NinjaAPI):
+    """ninja's API whose routes answer HEAD and OPTIONS too (``custode.api.methods``)."""
+
+    @property
+    def urls(self):
+        patterns, app_name, namespace = super().urls
+        return wrap_patterns(patterns), app_name, namespace
+
+
+api = Api(
     title="Custode API",
     version="1",
     description="Customers, contacts, assets, monitors, maintenance windows and plans of a managed-service "
@@ -17,6 +28,7 @@ api = NinjaAPI(
     "subscribers; the service desk's tickets with their SLA clocks, and each customer's hours bank. "
     "Authenticate with `Authorization: Bearer <token>` (`custode token create USERNAME [--write]`).",
     auth=TokenAuth(),
+    parser=errors.QueryParser(),
     urls_namespace="api",
     docs=Swagger(settings={"validatorUrl": None}),  # no badge fetched from validator.swagger.io
 )

@@ -10,12 +10,11 @@ import datetime as dt
 from typing import List, Optional
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 from pydantic import Field
 
-from custode.api.crud import Page
-from custode.api.errors import InvalidQuery
-from custode.api.incidents import READ, FieldErrorsOut
+from custode.api.crud import OffsetPage
+from custode.api.errors import Id, InvalidQuery, Router
 from custode.lib.changes import Invalid, NotFound
 from custode.subscriptions import selectors, services
 from custode.subscriptions.models import Subscriber
@@ -60,9 +59,9 @@ def _subscriber(s: Subscriber) -> dict:
 subscribers = Router(tags=["subscribers"])
 
 
-@subscribers.get("", response={200: SubscriberPage, 422: FieldErrorsOut}, operation_id="subscribers_list",
+@subscribers.get("", response={200: SubscriberPage}, operation_id="subscribers_list",
                  summary="List the public status page's subscribers, newest first")
-def subscriber_list(request: HttpRequest, page: Query[Page], where: Query[SubscriberFilters]):
+def subscriber_list(request: HttpRequest, page: Query[OffsetPage], where: Query[SubscriberFilters]):
     try:
         rows = selectors.subscriber_list(status=where.status, channel=where.channel, component=where.component)
     except Invalid as e:
@@ -72,9 +71,9 @@ def subscriber_list(request: HttpRequest, page: Query[Page], where: Query[Subscr
             "items": [_subscriber(s) for s in items]}
 
 
-@subscribers.delete("/{subscriber_id}", response={204: None, **READ}, operation_id="subscribers_delete",
+@subscribers.delete("/{subscriber_id}", response={204: None}, operation_id="subscribers_delete",
                     summary="Unsubscribe a subscriber: they are told nothing more (the record is kept)")
-def subscriber_delete(request: HttpRequest, subscriber_id: int):
+def subscriber_delete(request: HttpRequest, subscriber_id: Id):
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
     if subscriber is None:
         raise NotFound("subscriber", str(subscriber_id))

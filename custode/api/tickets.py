@@ -9,12 +9,12 @@ import datetime as dt
 from typing import List, Literal, Optional
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 from pydantic import Field
 
 from custode.api import scope
 from custode.api.crud import LIST_HELP, Page
-from custode.api.errors import InvalidQuery
+from custode.api.errors import Id, InvalidQuery, ObjectIn, Router
 from custode.lib.changes import Invalid, NotFound
 from custode.tickets import selectors, services
 from custode.tickets.models import Channel, Status as TicketStatus, Ticket
@@ -68,29 +68,29 @@ class TicketPage(Schema):
     items: List[TicketOut]
 
 
-class TicketIn(Schema):
+class TicketIn(ObjectIn):
     customer: str = Field(description="the customer's id")
     subject: str = Field(max_length=200)
     body: str = Field(description="the request, as the customer put it")
     asset: Optional[str] = Field(default=None, description="one of the customer's assets: its kind picks the targets")
-    contact: Optional[int] = Field(default=None, description="the id of one of the customer's contacts")
+    contact: Optional[Id] = Field(default=None, description="the id of one of the customer's contacts")
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
     channel: Literal["portal", "email", "api", "phone", "incident"] = "api"
     opened_at: Optional[dt.datetime] = Field(default=None, description="only to import history from another desk; "
                                                                         "never in the future")
 
 
-class TicketPatch(Schema):
+class TicketPatch(ObjectIn):
     status: Optional[Literal["open", "waiting", "resolved", "closed"]] = None
     assignee: Optional[str] = Field(default=None, description="a staff username; empty string to unassign")
 
 
-class ReplyIn(Schema):
+class ReplyIn(ObjectIn):
     body: str
     public: bool = Field(default=True, description="public replies reach the customer; the first is the first response")
 
 
-class TimeIn(Schema):
+class TimeIn(ObjectIn):
     minutes: int = Field(ge=1, le=services.MAX_MINUTES)
     note: str = Field(default="", max_length=300)
 
@@ -128,7 +128,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn):
     return Status(201, selectors.ticket_out(_ticket(ticket.pk, request)))
 
 
-@tickets.get("", response=TicketPage, operation_id="tickets_list",
+@tickets.get("", response={200: TicketPage}, operation_id="tickets_list",
              summary="The queue: breached and nearest due first, then those without a clock", description=LIST_HELP)
 def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilters]):
     for name, allowed in (("status", TicketStatus.values), ("channel", Channel.values)):
@@ -169,17 +169,17 @@ def _next_url(request: HttpRequest, last: Ticket) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-@tickets.get("/{ticket_id}", response=TicketDetail, operation_id="tickets_read", summary="A ticket and its thread")
-def ticket_read(request: HttpRequest, ticket_id: int):
+@tickets.get("/{ticket_id}", response={200: TicketDetail}, operation_id="tickets_read", summary="A ticket and its thread")
+def ticket_read(request: HttpRequest, ticket_id: Id):
     out = selectors.ticket_out(_ticket(ticket_id, request), thread=True)
     if scope.customer_of(request) is not None:
         out["replies"] = [r for r in out["replies"] if r["public"]]
     return out
 
 
-@tickets.patch("/{ticket_id}", response=TicketOut, operation_id="tickets_patch",
+@tickets.patch("/{ticket_id}", response={200: TicketOut}, operation_id="tickets_patch",
                summary="Change a ticket's status (waiting stops the clock) or assignee")
-def ticket_patch(request: HttpRequest, ticket_id: int, payload: TicketPatch):
+def ticket_patch(request: HttpRequest, ticket_id: Id, payload: TicketPatch):
     ticket = _ticket(ticket_id, request)
     fields = payload.dict(exclude_unset=True)
     assignee = services.KEEP
@@ -194,7 +194,7 @@ def ticket_patch(request: HttpRequest, ticket_id: int, payload: TicketPatch):
 
 @tickets.post("/{ticket_id}/replies", response={201: ReplyOut}, operation_id="tickets_reply",
               summary="Reply on a ticket: public (the first is the first response) or internal")
-def ticket_reply(request: HttpRequest, ticket_id: int, payload: ReplyIn):
+def ticket_reply(request: HttpRequest, ticket_id: Id, payload: ReplyIn):
     reply = services.ticket_reply(ticket=_ticket(ticket_id, request), body=payload.body, public=payload.public,
                                   staff=_staff(request))
     return Status(201, selectors.reply_out(reply))
@@ -202,7 +202,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int, payload: ReplyIn):
 
 @tickets.post("/{ticket_id}/time", response={201: TimeOut}, operation_id="tickets_time",
               summary="Log time spent on a ticket (drawn from the customer's monthly hours)")
-def ticket_time(request: HttpRequest, ticket_id: int, payload: TimeIn):
+def ticket_time(request: HttpRequest, ticket_id: Id, payload: TimeIn):
     entry = services.ticket_log_time(ticket=_ticket(ticket_id, request), minutes=payload.minutes, note=payload.note,
                                      staff=_staff(request))
     return Status(201, {"id": entry.pk, "minutes": entry.minutes, "note": entry.note, "at": entry.at})
