@@ -1,0 +1,120 @@
+"""A real browser, at a phone's width, does what a Spanish contact does: asks for a link, follows the one a real
+SMTP server (aiosmtpd) received, opens a request, books a call, and sees both in the list, all in Spanish.
+
+Headless Chromium (/usr/bin/chromium) through Playwright, Custode's ASGI app on loopback port 31480, the mail
+server on 31481; screenshots go to CUSTODE_TEST_ARTIFACTS when set, else the test's temporary directory.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from custode.notify import delivery
+from custode.notify.tests.peers import SmtpServer
+from custode.portal.models import Callback, CallbackHours
+from custode.status.tests.test_browser import artifacts, browser  # noqa: F401  (fixtures)
+from custode.testing import factories
+from custode.tickets.models import Channel, Ticket
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WEB_PORT, SMTP_PORT = 31480, 31481
+
+
+@pytest.fixture
+def base_url(monkeypatch, settings):
+    from django.db import connections
+
+    from custode.asgi import application, status
+    from custode.testing import asgi_server
+
+    monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
+    monkeypatch.setattr(asgi_server, "free_port", lambda: WEB_PORT)
+    with asgi_server.serving(application) as url:
+        yield url
+    if hasattr(application, "recorder"):
+        application.recorder.close()
+    status.close()
+
+
+@pytest.fixture
+def smtp(settings):
+    server = SmtpServer()
+    server.port = SMTP_PORT
+    server.start()
+    settings.SMTP_URL = server.url
+    yield server
+    server.stop()
+
+
+def delivered(smtp, to: str, count: int = 1, timeout: float = 20.0) -> list:
+    """Run the notifier's delivery until TO has COUNT messages at the mail server."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        delivery.step()
+        mails = [m for m in smtp.mailbox.messages if to in m["To"]]
+        if len(mails) >= count:
+            return mails
+        time.sleep(0.2)
+    raise AssertionError(f"no mail for {to} within {timeout} s")
+
+
+@pytest.fixture
+def anna(world):
+    staff = factories.staff("anna", language="it").staff
+    CallbackHours.objects.create(staff=staff, hours="mon-sun 00:00-24:00")
+    return staff
+
+
+def test_a_spanish_contact_logs_in_from_the_mail_opens_a_request_and_books_a_call(
+        world, anna, settings, monkeypatch, base_url, smtp, browser, artifacts):  # noqa: F811
+    settings.BASE_URL = base_url
+    # Playwright's sync API keeps an event loop in this thread; the test's own reads and the notifier's
+    # delivery step run between its calls, never at the same time as it
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    page = browser.new_page(locale="es-ES", viewport={"width": 390, "height": 844})
+
+    page.goto(f"{base_url}/portal/login")
+    page.get_by_label("Dirección de correo").fill("lucia@mirador.example")
+    page.get_by_role("button", name="Envíenme el enlace").click()
+    assert page.get_by_text("le estamos enviando un enlace para entrar").is_visible()
+    [mail] = delivered(smtp, "lucia@mirador.example")
+    assert mail["Subject"] == "Su enlace al portal de clientes de Rete Sicura"
+    link = re.search(r"http://127\.0\.0\.1:\d+/portal/login/\S+/", mail.get_content()).group(0)
+
+    page.goto(link)
+    page.get_by_role("button", name="Iniciar sesión").click()
+    assert page.get_by_role("heading", name="Sus solicitudes").is_visible()
+    assert page.get_by_text("Para hablar con Rete Sicura").is_visible()
+    page.screenshot(path=str(artifacts / "portal-tickets-es.png"), full_page=True)
+
+    page.get_by_role("link", name="Nueva solicitud").first.click()
+    page.get_by_label("Asunto").fill("El NAS pita")
+    page.get_by_label("Servicio afectado").select_option(label="NAS recepción")
+    page.get_by_label("Prioridad").select_option("high")
+    page.get_by_label("Descripción").fill("Desde esta mañana, cada diez minutos.")
+    page.get_by_role("button", name="Abrir la solicitud").click()
+    assert page.get_by_role("heading", name=re.compile("El NAS pita")).is_visible()
+
+    page.get_by_role("link", name="Llámenme").click()
+    page.locator("input[name=start]").first.check()
+    page.get_by_label("Número al que llamar").fill("+34 971 000 111")
+    page.get_by_label("¿De qué se trata?").fill("Copias de seguridad")
+    page.get_by_role("button", name="Reservar la llamada").click()
+    assert page.get_by_text("Su llamada está reservada").is_visible()
+    page.screenshot(path=str(artifacts / "portal-callback-es.png"), full_page=True)
+
+    page.get_by_role("link", name="Solicitudes", exact=True).click()
+    assert page.get_by_role("link", name="El NAS pita").is_visible()
+    assert page.get_by_role("link", name="Copias de seguridad").is_visible()
+
+    call = Callback.objects.get()
+    assert call.staff == anna and call.ticket.channel == Channel.PHONE
+    assert Ticket.objects.filter(customer=world.mirador, channel=Channel.PORTAL, subject="El NAS pita").exists()
+    confirmation = delivered(smtp, "lucia@mirador.example", count=2)[-1]
+    assert confirmation["Subject"].startswith(f"[#{call.ticket.number}] Llamada reservada para el ")
+    [notice] = delivered(smtp, "anna@example.com")
+    assert [p.get_filename() for p in notice.iter_attachments()] == ["callback.ics"]
