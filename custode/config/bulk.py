@@ -31,8 +31,8 @@ def save_rows(
     """Create each of ROWS (key, values) that EXISTING lacks, update the fields that differ, leave the rest.
 
     EXISTING (key -> row, as read) gains the created rows, with their ids. A changed row's ``auto_now``
-    fields (``updated_at``, by which the engine reloads monitors) are set to now, as ``save`` would:
-    ``bulk_update`` does not call it. Unchanged rows keep theirs.
+    fields (``updated_at``) are set to now and a monitor's ``version`` (by which the engine reloads them) taken,
+    as ``save`` would: ``bulk_update`` does not call it. Unchanged rows keep theirs.
     """
     relations = {f.name: f.attname for f in model._meta.concrete_fields if f.is_relation}
     changes: dict[str, Change] = {}
@@ -53,6 +53,7 @@ def save_rows(
         if changed:
             updated[changed].append(row)
         changes[key] = Change(kind, key, "updated", changed) if changed else Change(kind, key, "unchanged")
+    _take_version(model, [*created, *(row for rows in updated.values() for row in rows)])
     model.objects.bulk_create(created, batch_size=CHUNK)
     _update(model, updated)
     return changes
@@ -64,12 +65,23 @@ def _differs(row: models.Model, name: str, value: Any, relations: dict[str, str]
     return getattr(row, name) != value
 
 
+def _take_version(model: type[M], rows: list[M]) -> None:
+    """A model written in commit order (monitors: ``take_version``) gets one version for all ROWS, as ``save``
+    takes one for a row."""
+    take = getattr(model, "take_version", None)
+    if take is not None and rows:
+        version = take()
+        for row in rows:
+            row.version = version
+
+
 def _update(model: type[M], updated: dict[tuple[str, ...], list[M]]) -> None:
     """One bulk_update per set of changed fields, so a row's other fields are never written back."""
     stamps = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+    versioned = ["version"] if hasattr(model, "take_version") else []
     now = timezone.now()
     for fields, rows in updated.items():
         for row in rows:
             for stamp in stamps:
                 setattr(row, stamp, now)
-        model.objects.bulk_update(rows, [*fields, *stamps], batch_size=CHUNK)
+        model.objects.bulk_update(rows, [*fields, *stamps, *versioned], batch_size=CHUNK)

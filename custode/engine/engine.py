@@ -66,7 +66,7 @@ class Engine:
         self.fingerprint: tuple | None = None
         self.shared = SharedParts()
         self.upstream = Upstream(self.monitors, self._check_now)
-        self.seen_changes: dt.datetime | None = None
+        self.seen_changes: int | None = None  # the highest monitor version loaded
         self.seen_pings: dt.datetime | None = None
         self.maintenance: set[int] | None = None  # the assets in maintenance at the last look
 
@@ -121,7 +121,7 @@ class Engine:
             rt = self._install(row)
             if rt is not None:
                 fresh.append(rt)
-            self.seen_changes = max(self.seen_changes or row.updated_at, row.updated_at)
+            self.seen_changes = max(self.seen_changes or 0, row.version)
             if n % INSTALL_SLICE == 0:
                 await asyncio.sleep(0)
         return fresh
@@ -145,7 +145,7 @@ class Engine:
         """Make ROW the monitor's current version. An edited monitor is checked at once, with what it is now;
         a new one is returned with its offset as ``due``, for ``_start_schedules``."""
         old = self.monitors.get(row.id)
-        if old is not None and old.updated_at == row.updated_at:
+        if old is not None and old.version == row.version:
             return None
         try:
             spec = self.shared.share(monitor_spec_of(row))
@@ -157,7 +157,7 @@ class Engine:
         same = self.shared.same
         rt = MonitorRuntime(id=row.id, key=spec.id, type=same(row.type), interval=row.interval, retries=row.retries,
                             timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
-                            updated_at=row.updated_at, impact=same(row.impact), last_ping_at=row.last_ping_at,
+                            version=row.version, impact=same(row.impact), last_ping_at=row.last_ping_at,
                             last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
                             check=None if row.type == "push" else check_for(row.type), prepared=prepared)
         if old is not None:

@@ -31,7 +31,7 @@ class MonitorRuntime:
     spec: Any
     asset_id: int
     state: str
-    updated_at: Any
+    version: int
     impact: str = "outage"
     failures: int = 0
     due: float = 0.0

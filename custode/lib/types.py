@@ -12,7 +12,7 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from custode.lib import durations
@@ -35,7 +35,7 @@ def _error(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
 
 
 def _key(value: Any) -> str:
-    if not isinstance(value, str) or not _KEY.match(value):
+    if not isinstance(value, str) or not _KEY.fullmatch(value):  # match's $ lets a trailing newline through
         raise _error(
             "key",
             "must be an id of lowercase letters, digits, '-' and '_' (at most 63), like 'studio-bianchi'",
@@ -66,11 +66,15 @@ def _serialize_duration(seconds: float) -> str:
     return durations.format(seconds)
 
 
-Key = Annotated[str, BeforeValidator(_key)]
+Key = Annotated[str, BeforeValidator(_key), WithJsonSchema({"type": "string", "pattern": _KEY.pattern, "examples": ["studio-bianchi"]})]
 # Whole seconds, at least one: intervals, grace periods, SLA targets.
 Duration = Annotated[int, BeforeValidator(_duration(1, False)), PlainSerializer(_serialize_duration, when_used="json")]
 # Fractions allowed: timeouts and latency limits.
 ShortDuration = Annotated[float, BeforeValidator(_duration(0.001, True)), PlainSerializer(_serialize_duration, when_used="json")]
+# What the OpenAPI document says of both (their Python type is a number of seconds; the wire's is text).
+_DURATION_SCHEMA = WithJsonSchema({"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|d|w)\s*$", "examples": ["30s", "5m"]})
+Duration = Annotated[Duration, _DURATION_SCHEMA]
+ShortDuration = Annotated[ShortDuration, _DURATION_SCHEMA]
 
 
 def _date(value: Any) -> dt.date:
@@ -128,7 +132,7 @@ HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 
 
 def _env_name(value: Any) -> str:
-    if isinstance(value, str) and re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", value):
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         return value
     raise _error("env", "must name an environment variable, like DB_PASSWORD (secrets never sit in the file)")
 

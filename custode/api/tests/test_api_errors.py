@@ -105,3 +105,18 @@ def test_options_answers_204_with_the_methods_a_url_takes(anonymous):
     assert response.status_code == 204 and response.content == b""
     assert response.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH, PUT"
     assert anonymous.options("/messages/release").headers["allow"] == "OPTIONS, POST"
+
+
+def test_an_id_with_a_trailing_newline_is_refused_naming_it(write_client):
+    response = write_client.post("/customers", json={"id": "acme\n", "name": "Acme"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "id"]
+    assert not Customer.objects.exists()
+
+
+def test_durations_and_ids_are_documented_as_the_text_the_api_takes(anonymous):
+    schemas = anonymous.get("/openapi.json").json()["components"]["schemas"]
+    plan = schemas["PlanSpec"]["properties"]
+    assert plan["id"]["pattern"] == "^[a-z0-9][a-z0-9_-]{0,62}$"
+    duration = plan["first_response"]["additionalProperties"]
+    assert duration["type"] == "string" and duration["examples"] == ["30s", "5m"]
