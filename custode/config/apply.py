@@ -8,17 +8,18 @@ carries on, so one run reports every error, then rolls back.
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from custode.assets.services import asset_delete
 from custode.backups.services import backup_delete
 from custode.config import inventory
-from custode.config.schema import ConfigFile, validate
+from custode.config.schema import Checked, ConfigFile, validate_partially
 from custode.config.source import ConfigErrors, Problem, load
 from custode.config.write import write
 from custode.directory.services import contact_delete, customer_delete, plan_delete, staff_delete
@@ -43,6 +44,9 @@ class Report:
     @property
     def changed(self) -> bool:
         return any(c.action != "unchanged" for c in self.changes.values())
+
+
+log = logging.getLogger("custode.config")
 
 
 class _DryRun(Exception):
@@ -81,23 +85,49 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _apply(text: str, *, filename: str, prune: bool, dry_run: bool) -> Report:
+    """One round reports everything: the schema's problems, and what the services refuse of the entries that
+    have none; with any problem the transaction rolls back. Anything else a file makes fail (a value the
+    database refuses) is reported too, as the file's error, never as a traceback."""
     source = load(text, filename)
-    doc = validate(source)
+    checked = validate_partially(source)
     report = Report(dry_run=dry_run)
     try:
         with transaction.atomic():
-            outcome = write(doc)
-            for change in outcome.changes:
-                report.add(change)
-            problems = outcome.problems
-            problems += _remove_missing(doc, report, prune)
+            problems = checked.problems
+            if checked.doc is not None:
+                problems = problems + _write(checked, report, prune=prune)
             if problems:
                 raise source.errors(problems)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
+    except ConfigErrors:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever it is, the file caused it: said in one line, nothing applied
+        log.debug("applying %s failed", filename, exc_info=True)
+        raise ConfigErrors(filename, [(None, "", _failure(e))]) from None
     return report
+
+
+def _write(checked: Checked, report: Report, *, prune: bool) -> list[Problem]:
+    """Write CHECKED's doc; the problems of the file's entries, by their place in the file. A problem that
+    names an entry left out for a problem of its own ("unknown asset 'x'") would only repeat it."""
+    outcome = write(checked.doc)
+    for change in outcome.changes:
+        report.add(change)
+    problems = [Problem(checked.original(p.path), p.message) for p in outcome.problems
+                if not any(repr(name) in p.message for name in checked.dropped)]
+    if not checked.problems:  # with those the file is not applied: what it lacks is not worth listing
+        problems += _remove_missing(checked.doc, report, prune)
+    return problems
+
+
+def _failure(error: Exception) -> str:
+    first = (str(error).strip().splitlines() or [""])[0]
+    if isinstance(error, DatabaseError):
+        return f"the database refused a value: {first}"
+    return f"cannot be applied: {type(error).__name__}: {first}" if first else f"cannot be applied: {type(error).__name__}"
 
 
 def _remove_missing(doc: ConfigFile, report: Report, prune: bool) -> list[Problem]:

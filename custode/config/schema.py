@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import Field, ValidationError
@@ -46,15 +47,109 @@ class ConfigFile(Spec):
 
 def validate(source: Source) -> ConfigFile:
     """The file as a ConfigFile, or ConfigErrors listing every problem with its line."""
+    checked = validate_partially(source)
+    if checked.problems:
+        raise source.errors(checked.problems)
+    return checked.doc
+
+
+@dataclass
+class Checked:
+    """What of a file is well formed. DOC holds every entry without a problem of its own (None when not even
+    that can be made); its list positions are ORIGINAL's to translate back. DROPPED: the ids and plan names of
+    the entries left out, which anything else naming them would only seem to lack."""
+
+    doc: ConfigFile | None
+    problems: list[Problem] = field(default_factory=list)
+    kept: dict[Path, list[int]] = field(default_factory=dict)
+    dropped: set[str] = field(default_factory=set)
+
+    def original(self, path: Path) -> Path:
+        """PATH in DOC as the same place in the file."""
+        out: Path = ()
+        for part in path:
+            if isinstance(part, int) and out in self.kept:
+                part = self.kept[out][part]
+            out += (part,)
+        return out
+
+
+def validate_partially(source: Source) -> Checked:
+    """Every schema problem and duplicate id of the file, and the file without the entries that have them, so
+    what needs the database (a customer's plan, an asset's dependencies) can be checked in the same round.
+
+    An entry is the smallest list item (or plan, or top-level section) around a problem. Leaving one out can
+    make its parent wrong in turn (a window left with no asset): such problems are the first ones' echo, so
+    after the first round entries are left out silently."""
     data = {} if source.data is None else source.data
-    try:
-        doc = ConfigFile.model_validate(data)
-    except ValidationError as e:
-        raise source.errors([_problem(error, data) for error in e.errors()]) from None
-    problems = duplicates(doc)
-    if problems:
-        raise source.errors(problems)
-    return doc
+    checked = Checked(None)
+    drop: set[Path] = set()
+    pruned, schema_round = data, True
+    for _ in range(_ROUNDS):
+        try:
+            doc = ConfigFile.model_validate(pruned)
+        except ValidationError as e:
+            found = [_problem(error, pruned) for error in e.errors()]
+            report = schema_round
+        else:
+            found, report = duplicates(doc), True
+            if not found:
+                checked.doc = doc
+                break
+        schema_round = False
+        found = [Problem(checked.original(p.path), p.message) for p in found]
+        checked.problems += found if report else []
+        entries = [_entry(p.path) for p in found]
+        if any(entry is None for entry in entries):
+            break  # the file as a whole is wrong: nothing of it stands alone
+        drop.update(entries)
+        checked.kept = {}
+        pruned = _without(data, drop, (), checked.kept)
+    checked.dropped = {name for path in drop for name in _names(path, data)}
+    return checked
+
+
+_ROUNDS = 6
+
+
+def _entry(path: Path) -> Path | None:
+    """The entry a problem at PATH belongs to: its nearest list item, a plan, or a top-level section."""
+    for end in range(len(path), 0, -1):
+        if isinstance(path[end - 1], int):
+            return path[:end]
+    if len(path) >= 2 and path[0] == "plans":
+        return path[:2]
+    return path[:1] or None
+
+
+def _without(node: Any, drop: set[Path], here: Path, kept: dict[Path, list[int]]) -> Any:
+    """NODE (at HERE in the file) without the entries at DROP, noting each list's kept positions in KEPT."""
+    if isinstance(node, dict):
+        return {k: _without(v, drop, here + (k,), kept) for k, v in node.items() if here + (k,) not in drop}
+    if isinstance(node, list):
+        kept[here] = [i for i in range(len(node)) if here + (i,) not in drop]
+        return [_without(node[i], drop, here + (i,), kept) for i in kept[here]]
+    return node
+
+
+def _names(path: Path, data: Any) -> set[str]:
+    """The ids (and plan name) an entry left out declares, its nested ones included."""
+    node = data
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return set()
+    names = {path[1]} if len(path) == 2 and path[0] == "plans" and isinstance(path[1], str) else set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            names.update(v for k, v in item.items() if k in ("id", "username") and isinstance(v, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return names
 
 
 def _problem(error: dict[str, Any], data: Any) -> Problem:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from custode.assets.models import Asset
 from custode.assets.services import asset_check_dependencies, asset_values
@@ -35,6 +35,7 @@ from custode.lib.changes import Change, Invalid
 from custode.maintenance.services import maintenance_save
 from custode.monitors.models import Monitor
 from custode.monitors.services import monitor_values
+from custode.portal.setup import callback_hours_save, callback_slot_save
 
 Entries = list[tuple[Path, AssetEntry]]
 
@@ -53,6 +54,9 @@ class Outcome:
                 self.changes.append(write())
         except Invalid as e:
             self.refuse(path, e)
+        except (DatabaseError, ArithmeticError, ValueError) as e:  # a value the spec let through but that cannot
+            # be stored (a column too small, a time past the year 9999): this entry's error, not a traceback
+            self.problems.append(Problem(path, f"cannot be saved: {(str(e).strip().splitlines() or [''])[0]}"))
 
     def refuse(self, path: Path, error: Invalid) -> None:
         self.problems.append(Problem(path + tuple(_split(error.field)), error.message))
@@ -62,7 +66,8 @@ def write(doc: ConfigFile) -> Outcome:
     """Write DOC, each kind after those it refers to; the changes come in the file's order, as the report shows them."""
     out = Outcome()
     if doc.provider:
-        out.attempt(("provider",), lambda: provider_save(spec=doc.provider))
+        out.attempt(("provider",), lambda: provider_save(spec=doc.provider).merge(
+            callback_slot_save(seconds=doc.provider.callback_slot)))
     out.changes += _staff(doc)
     customers = _customers(doc, out, plans=_plans(doc, out))
     entries, assets = _assets(doc, out, customers)
@@ -87,7 +92,8 @@ def _staff(doc: ConfigFile) -> list[Change]:
     profiles = bulk.read(StaffProfile.objects.filter(user_id__in=list(names)), key=lambda p: names[p.user_id])
     saved = bulk.save_rows(((k, v[1]) for k, v in values.items()), profiles, model=StaffProfile, kind="staff",
                            new=lambda k: StaffProfile(user=users[k]))
-    return [logins[k].merge(saved[k]) for k in values]
+    calls = callback_hours_save(profiles=profiles, hours={s.username: s.callbacks for s in doc.staff})
+    return [logins[k].merge(saved[k]).merge(calls[k]) for k in values]
 
 
 def _plans(doc: ConfigFile, out: Outcome) -> dict[str, int]:

@@ -43,7 +43,10 @@ def _key(value: Any) -> str:
     return value
 
 
-def _duration(minimum: float, fractions: bool):
+MAX_DURATION = 3650 * 86400  # ten years: a whole-second duration must fit the database's 32-bit integer columns
+
+
+def _duration(minimum: float, fractions: bool, maximum: float | None = None):
     example = "500ms, 10s, 1m" if fractions else "30s, 5m, 2h"
 
     def parse(value: Any) -> float:
@@ -57,6 +60,8 @@ def _duration(minimum: float, fractions: bool):
             raise _error("duration", f"must be whole seconds, like {example}")
         if seconds < minimum:
             raise _error("duration", f"must be at least {durations.format(minimum)}")
+        if maximum is not None and seconds > maximum:
+            raise _error("duration", f"must be at most {durations.format(maximum)}")
         return seconds if fractions else int(seconds)
 
     return parse
@@ -68,7 +73,7 @@ def _serialize_duration(seconds: float) -> str:
 
 Key = Annotated[str, BeforeValidator(_key), WithJsonSchema({"type": "string", "pattern": _KEY.pattern, "examples": ["studio-bianchi"]})]
 # Whole seconds, at least one: intervals, grace periods, SLA targets.
-Duration = Annotated[int, BeforeValidator(_duration(1, False)), PlainSerializer(_serialize_duration, when_used="json")]
+Duration = Annotated[int, BeforeValidator(_duration(1, False, MAX_DURATION)), PlainSerializer(_serialize_duration, when_used="json")]
 # Fractions allowed: timeouts and latency limits.
 ShortDuration = Annotated[float, BeforeValidator(_duration(0.001, True)), PlainSerializer(_serialize_duration, when_used="json")]
 # What the OpenAPI document says of both (their Python type is a number of seconds; the wire's is text).
