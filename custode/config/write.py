@@ -35,7 +35,6 @@ from custode.lib.changes import Change, Invalid
 from custode.maintenance.services import maintenance_save
 from custode.monitors.models import Monitor
 from custode.monitors.services import monitor_values
-from custode.portal.setup import callback_hours_save, callback_slot_save
 
 Entries = list[tuple[Path, AssetEntry]]
 
@@ -66,8 +65,7 @@ def write(doc: ConfigFile) -> Outcome:
     """Write DOC, each kind after those it refers to; the changes come in the file's order, as the report shows them."""
     out = Outcome()
     if doc.provider:
-        out.attempt(("provider",), lambda: provider_save(spec=doc.provider).merge(
-            callback_slot_save(seconds=doc.provider.callback_slot)))
+        out.attempt(("provider",), lambda: provider_save(spec=doc.provider))
     out.changes += _staff(doc)
     customers = _customers(doc, out, plans=_plans(doc, out))
     entries, assets = _assets(doc, out, customers)
@@ -92,8 +90,7 @@ def _staff(doc: ConfigFile) -> list[Change]:
     profiles = bulk.read(StaffProfile.objects.filter(user_id__in=list(names)), key=lambda p: names[p.user_id])
     saved = bulk.save_rows(((k, v[1]) for k, v in values.items()), profiles, model=StaffProfile, kind="staff",
                            new=lambda k: StaffProfile(user=users[k]))
-    calls = callback_hours_save(profiles=profiles, hours={s.username: s.callbacks for s in doc.staff})
-    return [logins[k].merge(saved[k]).merge(calls[k]) for k in values]
+    return [logins[k].merge(saved[k]) for k in values]
 
 
 def _plans(doc: ConfigFile, out: Outcome) -> dict[str, int]:
