@@ -14,6 +14,7 @@ from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec, Provi
 from custode.lib.types import Key, Spec
 from custode.maintenance.specs import MaintenanceSpec
 from custode.lib.messages import friendly
+from custode.lib.notify_targets import env_problem
 from custode.monitors.specs import MonitorSpec
 
 
@@ -92,7 +93,7 @@ def validate_partially(source: Source) -> Checked:
             found = [_problem(error, pruned) for error in e.errors()]
             report = schema_round
         else:
-            found, report = duplicates(doc), True
+            found, report = duplicates(doc) + environment(doc), True
             if not found:
                 checked.doc = doc
                 break
@@ -201,6 +202,16 @@ def duplicates(doc: ConfigFile) -> list[Problem]:
     for w, window in enumerate(doc.maintenance):
         claim("maintenance", window.id, ("maintenance", w, "id"))
     return problems
+
+
+def environment(doc: ConfigFile) -> list[Problem]:
+    """Each ``notify_env`` variable that is unset in this environment or holds no target, named by its place and
+    name (never its value)."""
+    people: list[tuple[Path, Any]] = [(("staff", i), s) for i, s in enumerate(doc.staff)]
+    people += [(("customers", c, "contacts", n), contact) for c, customer in enumerate(doc.customers)
+               for n, contact in enumerate(customer.contacts)]
+    return [Problem(path + ("notify_env", v), why) for path, person in people
+            for v, name in enumerate(person.notify_env) if (why := env_problem(name))]
 
 
 def asset_entries(doc: ConfigFile) -> list[tuple[Path, AssetEntry]]:

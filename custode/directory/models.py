@@ -47,6 +47,7 @@ class StaffProfile(models.Model):
     on_call = models.BooleanField(default=False)
     language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True, null=True)
     notify = models.JSONField(default=list, blank=True)
+    notify_env = models.JSONField(default=list, blank=True)  # names of variables holding more targets
 
     def __str__(self) -> str:
         return self.name
@@ -102,6 +103,7 @@ class Contact(models.Model):
     phone = models.CharField(max_length=40, blank=True, null=True)
     language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True, null=True)
     notify = models.JSONField(default=list, blank=True)
+    notify_env = models.JSONField(default=list, blank=True)  # names of variables holding more targets
 
     class Meta:
         ordering = ["customer", "id"]

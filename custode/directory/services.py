@@ -66,7 +66,8 @@ def staff_save(*, spec: StaffSpec) -> Change:
 
 def staff_values(spec: StaffSpec) -> tuple[dict[str, Any], dict[str, Any]]:
     """A technician's login row and profile row from their spec."""
-    profile = dict(name=spec.name, phone=spec.phone, on_call=spec.on_call, language=spec.language, notify=spec.notify)
+    profile = dict(name=spec.name, phone=spec.phone, on_call=spec.on_call, language=spec.language, notify=spec.notify,
+                   notify_env=spec.notify_env)
     return {"email": spec.email or ""}, profile
 
 
@@ -86,6 +87,7 @@ def staff_spec(profile: StaffProfile) -> StaffSpec:
         on_call=profile.on_call,
         language=profile.language,
         notify=profile.notify,
+        notify_env=profile.notify_env,
     )
 
 
@@ -196,7 +198,8 @@ def contact_values(spec: ContactSpec) -> dict[str, Any]:
 
 def contact_spec(contact: Contact) -> ContactSpec:
     return ContactSpec(
-        name=contact.name, email=contact.email, phone=contact.phone, language=contact.language, notify=contact.notify
+        name=contact.name, email=contact.email, phone=contact.phone, language=contact.language, notify=contact.notify,
+        notify_env=contact.notify_env,
     )
 
 

@@ -16,7 +16,7 @@ from pydantic import EmailStr, Field, field_validator
 from custode.assets.kinds import AssetKind
 from custode.lib import hours
 from custode.lib.notify_targets import NotifyTarget
-from custode.lib.types import LANGUAGES, Duration, Key, Language, Spec
+from custode.lib.types import LANGUAGES, Duration, EnvName, Key, Language, Spec
 
 Service = Literal[
     "monitoring",
@@ -74,6 +74,7 @@ class StaffSpec(Spec):
     on_call: bool = False
     language: Language | None = None
     notify: list[NotifyTarget] = []
+    notify_env: list[EnvName] = []  # more targets, each read from a variable: a bot token stays out of the file
 
 
 class PlanSpec(Spec):
@@ -158,6 +159,7 @@ class ContactSpec(Spec):
     phone: str | None = Field(default=None, max_length=40)
     language: Language | None = None
     notify: list[NotifyTarget] = ["email"]
+    notify_env: list[EnvName] = []
 
 
 class CustomerFields(Spec):

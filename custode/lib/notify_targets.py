@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Annotated, Any
 
@@ -20,6 +21,29 @@ def _target(value: Any) -> str:
 
 
 NotifyTarget = Annotated[str, BeforeValidator(_target)]
+
+
+def env_problem(name: str) -> str | None:
+    """Why the variable NAME (of a ``notify_env``) gives no target, or None; never its value, a secret."""
+    value = os.environ.get(name)
+    if value is None:
+        return f"environment variable {name} is not set"
+    try:
+        _target(value.strip())
+    except PydanticCustomError:
+        return f"environment variable {name} must hold 'email' or an Apprise URL like tgram://bottoken/chatid"
+    return None
+
+
+def from_env(names: list[str]) -> tuple[list[str], list[str]]:
+    """The targets the variables NAMES hold, and the names that hold none (see ``env_problem``)."""
+    targets, missing = [], []
+    for name in names:
+        if env_problem(name):
+            missing.append(name)
+        else:
+            targets.append(os.environ[name].strip())
+    return targets, missing
 
 
 _PATH_IS_SECRET = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})  # generic webhooks: /hooks/<secret>

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from custode.directory.models import Contact, Provider, StaffProfile
+from custode.lib.notify_targets import from_env
 from custode.notify.routing import route
+
+log = logging.getLogger("custode.notify")
 
 
 # Where a person who lists no notify targets is told: their own e-mail.
@@ -33,7 +37,8 @@ def staff_recipients(*, provider: Provider | None = None) -> list[Recipient]:
     out = []
     for staff in StaffProfile.objects.select_related("user").order_by("id"):
         language = staff.language or provider.language
-        out += _expand(f"staff:{staff.pk}", staff.name, language, staff.notify or DEFAULT_TARGETS, staff.user.email)
+        targets = staff.notify + _from_env(staff.name, staff.notify_env)
+        out += _expand(f"staff:{staff.pk}", staff.name, language, targets or DEFAULT_TARGETS, staff.user.email)
     return out
 
 
@@ -41,7 +46,18 @@ def contact_recipients(contact: Contact, *, provider: Provider | None = None) ->
     """A customer contact's notify targets, in the contact's language, else the customer's, else the provider's."""
     provider = provider or Provider.get()
     language = contact.language or contact.customer.language or provider.language
-    return _expand(f"contact:{contact.pk}", contact.name, language, contact.notify, contact.email)
+    targets = contact.notify + _from_env(contact.name, contact.notify_env)
+    return _expand(f"contact:{contact.pk}", contact.name, language, targets, contact.email)
+
+
+def _from_env(name: str, variables: list[str]) -> list[str]:
+    """The targets a person's ``notify_env`` variables hold in this process's environment. One unset here (though
+    ``custode apply`` found it) is logged by name, never by value, and skipped: their other targets still hear."""
+    targets, missing = from_env(variables or [])
+    for variable in missing:
+        log.warning("%s is not notified through %s: it is not set, or holds no valid target, in this process",
+                    name, variable)
+    return targets
 
 
 def _expand(ident: str, name: str, language: str, targets: list[str], own_email: str | None) -> list[Recipient]:
