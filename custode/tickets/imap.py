@@ -135,7 +135,11 @@ class Session:
         except OSError as exc:
             self.close()
             raise MailboxError(f"mailbox {box.name}: connection lost at login: {_why(exc)}") from None
-        self.uidvalidity = self._examine()
+        try:
+            self.uidvalidity = self._examine()
+        except MailboxError:
+            self.close()
+            raise
         return self
 
     def _examine(self) -> int:

@@ -80,6 +80,9 @@ class Dovecot:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        for port in (IMAP_PORT, IMAPS_PORT):
+            if port_open("127.0.0.1", port, 0.2):
+                raise RuntimeError(f"port {port} is taken (another test run's Dovecot?); the mail tests need it")
         for sub in ("run", "state", "mail"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.root / "mail", 0o777)  # the mail processes run as the mailbox's user

@@ -290,6 +290,12 @@ def test_a_mailbox_that_refuses_login_is_named_in_a_clear_error_and_tried_again_
     assert poller.unreadable() == [row]
 
 
+def test_a_folder_that_does_not_exist_is_a_clear_error_naming_the_mailbox(dovecot, world):
+    url = dovecot.mailbox().url.replace("/INBOX", "/Nowhere")
+    poll(url)
+    assert mailbox_row(url).last_error.startswith(f"mailbox {imap.parse_url(url).name}: cannot open the folder")
+
+
 def test_imaps_with_a_certificate_the_system_trusts(dovecot, dovecot_ca, world, tmp_path, monkeypatch):
     bundle = tmp_path / "ca.pem"
     dovecot_ca.cert_pem.write_to_path(str(bundle))
