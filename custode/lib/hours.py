@@ -119,7 +119,7 @@ class Clock:
         return self.country is not None and day in _holidays(self.country, day.year)
 
     def windows(self, start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-        """Support time from START on, as UTC instants, in order; adjacent windows are joined."""
+        """Support time from START on, as UTC instants, in order; a day's adjacent windows are joined."""
         day = start.astimezone(self.tz).date() - dt.timedelta(days=1)  # a range may end after START's midnight
         pending: tuple[dt.datetime, dt.datetime] | None = None
         for _ in range(_SEARCH_DAYS):
@@ -136,6 +136,9 @@ class Clock:
                         yield pending
                     pending = window
             day += dt.timedelta(days=1)
+            if pending:  # a day's windows end by its midnight: yield them day by day, not joined for two years (24/7)
+                yield pending
+                pending = None
         if pending:
             yield pending
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from custode.assets.models import Asset
@@ -107,19 +107,7 @@ def ticket_reply(*, ticket: Ticket, body: str, public: bool = True, staff: Staff
         if staff is None and ticket.status in STOPPED:
             _move(ticket, Status.OPEN, None, now)
         sla_refresh(ticket, now=now)
-        if staff is not None and public:
-            _mail_reply(ticket, reply)
     return reply
-
-
-def _mail_reply(ticket: Ticket, reply: Reply) -> None:
-    """E-mail a public staff REPLY to TICKET's contact through the outbox, and remember its Message-ID so the
-    customer's answer threads back onto TICKET."""
-    mails = messages.reply_mail(ticket, reply)
-    if mails:
-        reply.message_id = mails[0].headers["Message-ID"]
-        reply.save(update_fields=["message_id"])
-        outbox_enqueue(messages=mails)
 
 
 def ticket_set_status(*, ticket: Ticket, status: str, staff: StaffProfile | None = None,
@@ -252,9 +240,20 @@ def sla_refresh_stale(*, now: dt.datetime | None = None, chunk: int = 2000) -> i
         tickets = list(Ticket.objects.filter(pk__in=part).prefetch_related("events"))
         for ticket in tickets:
             _apply(ticket, part[ticket.pk], now)
-        with transaction.atomic():
-            Ticket.objects.bulk_update(tickets, SLA_FIELDS)
+        _store_sla(tickets)
     return len(stale)
+
+
+def _store_sla(tickets: list[Ticket]) -> None:
+    """Write the SLA_FIELDS of TICKETS with one prepared UPDATE run for each row: bulk_update's CASE of every row
+    for every field takes longer to build than the database takes to run it, at thousands of tickets."""
+    fields = [Ticket._meta.get_field(name) for name in SLA_FIELDS]
+    quote = connection.ops.quote_name
+    sql = (f"UPDATE {quote(Ticket._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+           f"WHERE {quote(Ticket._meta.pk.column)} = %s")
+    rows = [[f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk] for t in tickets]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 # -- warnings ----------------------------------------------------------------------------------------------
