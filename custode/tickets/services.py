@@ -107,7 +107,19 @@ def ticket_reply(*, ticket: Ticket, body: str, public: bool = True, staff: Staff
         if staff is None and ticket.status in STOPPED:
             _move(ticket, Status.OPEN, None, now)
         sla_refresh(ticket, now=now)
+        if staff is not None and public:
+            _mail_reply(ticket, reply)
     return reply
+
+
+def _mail_reply(ticket: Ticket, reply: Reply) -> None:
+    """E-mail a public staff REPLY to TICKET's contact through the outbox, and remember its Message-ID so the
+    customer's answer threads back onto TICKET."""
+    mails = messages.reply_mail(ticket, reply)
+    if mails:
+        reply.message_id = mails[0].headers["Message-ID"]
+        reply.save(update_fields=["message_id"])
+        outbox_enqueue(messages=mails)
 
 
 def ticket_set_status(*, ticket: Ticket, status: str, staff: StaffProfile | None = None,
