@@ -7,11 +7,11 @@ import datetime as dt
 from typing import List, Optional
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Schema, Status
 from pydantic import Field
 
 from custode.api import scope
-from custode.api.errors import Conflict
+from custode.api.errors import Conflict, ErrorOut, Id, ObjectIn, Router
 from custode.api.tickets import TicketOut
 from custode.portal import callbacks as calls
 from custode.tickets import selectors
@@ -33,12 +33,12 @@ class SlotsQuery(Schema):
     days: int = Field(default=7, ge=1, le=calls.MAX_DAYS, description="how many days ahead, from now")
 
 
-class CallbackIn(Schema):
+class CallbackIn(ObjectIn):
     customer: str = Field(description="the customer's id")
     phone: str = Field(max_length=40, description="the number to call")
     start: dt.datetime = Field(description="one of the free slots' start, with its offset")
     topic: str = Field(max_length=200, description="what the call is about: the ticket's subject")
-    contact: Optional[int] = Field(default=None, description="the id of one of the customer's contacts")
+    contact: Optional[Id] = Field(default=None, description="the id of one of the customer's contacts")
 
 
 class CallbackOut(Schema):
@@ -60,7 +60,7 @@ def slots(request: HttpRequest, where: Query[SlotsQuery]):
             "items": [{"start": s.start, "end": s.end} for s in free]}
 
 
-@callbacks.post("", response={201: CallbackOut}, operation_id="callbacks_book",
+@callbacks.post("", response={201: CallbackOut, 409: ErrorOut}, operation_id="callbacks_book",
                 summary="Book a callback: a phone ticket assigned to the slot's staff member; a taken or unknown slot is 409")
 def book(request: HttpRequest, payload: CallbackIn):
     limited = scope.customer_of(request)
