@@ -5,6 +5,7 @@ ignored, and a poll that dies half-way takes nothing twice."""
 from __future__ import annotations
 
 import base64
+import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -14,6 +15,7 @@ from custode.notify import delivery
 from custode.notify.models import Message
 from custode.notify.notifier import steps
 from custode.notify.tests.peers import SmtpServer
+from custode.server.tests.processes import custode_env, running, shared_database_url
 from custode.testing import factories
 from custode.tickets import imap, inbox, poller, services
 from custode.tickets.models import Attachment, Channel, InboundMail, Mailbox, Reply, Status, Ticket
@@ -317,3 +319,29 @@ def test_the_notifier_reads_the_mailbox_in_a_step_of_its_own_only_when_there_is_
     assert "mail" not in steps()
     settings.IMAP_URL = "imaps://desk:secret@mail.example/INBOX"
     assert steps()["mail"] is poller.step
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_notifier_killed_in_the_middle_of_a_poll_and_started_again_takes_every_mail_once(dovecot, world, tmp_path):
+    box = dovecot.mailbox()
+    box.deliver(*[mail(subject=f"Richiesta {n}") for n in range(20)])
+    env = {**custode_env(tmp_path, database_url=shared_database_url()), "CUSTODE_IMAP_URL": box.url,
+           "CUSTODE_IMAP_EVERY": "1s"}
+    with running("notifier", env=env) as notifier:
+        _wait(lambda: InboundMail.objects.count() >= 3, notifier)
+        notifier.kill_group()  # SIGKILL while it takes the folder's mails one by one
+    taken = InboundMail.objects.count()
+    with running("notifier", env=env) as notifier:
+        _wait(lambda: InboundMail.objects.count() == 20, notifier)
+        assert notifier.stop() == 0
+    subjects = sorted(Ticket.objects.values_list("subject", flat=True))
+    assert subjects == sorted(f"Richiesta {n}" for n in range(20)), f"killed after {taken} mails"
+    assert Reply.objects.count() == 20 and mailbox_row(box.url).last_uid == 20
+
+
+def _wait(done, child, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not done within {timeout}s; output:\n{child.output()}")
+        time.sleep(0.05)
