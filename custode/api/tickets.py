@@ -148,7 +148,7 @@ def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilt
         more, items = window.has_next, window.rows
     return {"count": rows.count() if page.after is None else None, "limit": page.limit, "offset": page.offset,
             "next": _next_url(request, items[-1]) if more and items else None,
-            "items": [selectors.ticket_out(t) for t in items]}
+            "items": selectors.tickets_out(items)}
 
 
 def _after(after: str | None) -> int | None:
@@ -169,7 +169,8 @@ def _next_url(request: HttpRequest, last: Ticket) -> str:
     return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
-@tickets.get("/{ticket_id}", response={200: TicketDetail}, operation_id="tickets_read", summary="A ticket and its thread")
+@tickets.get("/{ticket_id}", response={200: TicketDetail}, operation_id="tickets_read",
+             summary="A ticket and its thread")
 def ticket_read(request: HttpRequest, ticket_id: Id):
     out = selectors.ticket_out(_ticket(ticket_id, request), thread=True)
     if scope.customer_of(request) is not None:

@@ -18,7 +18,7 @@ from custode.directory.services import customer_rotate_status_token
 from custode.incidents.wording import zone
 from custode.lib.changes import NotFound
 from custode.notify.selectors import unalerted_incidents
-from custode.tickets import hours, selectors as tickets, services
+from custode.tickets import hours, selectors as tickets
 from custode.web import selectors
 from custode.web.access import staff_required
 
@@ -38,7 +38,7 @@ def customer_page(request, key: str):
     context = {
         "customer": customer, "rotated": "rotated" in request.GET, "tz": tz,
         "banks": [hours.bank(customer, m, tz) for m in (month, hours.previous(month))],
-        "tickets": [(t, services.sla_of(t)) for t in tickets.customer_tickets(key)],
+        "tickets": list(zip(shown := tickets.customer_tickets(key), tickets.clocks(shown))),
     }
     context["incidents"] = list(selectors.incident_rows(customer=key)[:RECENT_INCIDENTS])
     context["unalerted"] = unalerted_incidents(context["incidents"])

@@ -49,7 +49,7 @@ def ticket_queue(request):
                                                     "position_error": str(e)}, status=400)
     context = {"filters": filters, "page": page, "tz": zone(Provider.get().timezone),
                "cursors": {"before": page.rows[0].number, "after": page.rows[-1].number} if page.rows else {},
-               "rows": [(t, services.sla_of(t)) for t in page.rows], "triage": poller.triage_count()}
+               "rows": list(zip(page.rows, tickets.clocks(page.rows))), "triage": poller.triage_count()}
     return render(request, "web/tickets.html", context)
 
 
