@@ -18,14 +18,17 @@ from custode.maintenance.models import MaintenanceWindow
 from custode.maintenance.services import maintenance_spec
 from custode.monitors.models import Monitor
 from custode.monitors.services import monitor_spec_of
+from custode.portal.setup import callback_hours, callback_slot
 
 
 def export_config() -> ConfigFile:
     provider = provider_spec()
     tz = ZoneInfo(provider.timezone) if provider else None
+    calls = callback_hours()
     return ConfigFile(
-        provider=provider,
-        staff=[staff_spec(p) for p in StaffProfile.objects.select_related("user").order_by("id")],
+        provider=provider.model_copy(update={"callback_slot": callback_slot()}) if provider else None,
+        staff=[staff_spec(p).model_copy(update={"callbacks": calls.get(p.pk)})
+               for p in StaffProfile.objects.select_related("user").order_by("id")],
         plans={p.key: PlanTerms(**plan_spec(p).model_dump(mode="json")) for p in Plan.objects.order_by("id")},
         customers=_customers(),
         infrastructure=_assets()[None],

@@ -35,6 +35,7 @@ from custode.lib.changes import Change, Invalid
 from custode.maintenance.services import maintenance_save
 from custode.monitors.models import Monitor
 from custode.monitors.services import monitor_values
+from custode.portal.setup import callback_hours_save, callback_slot_save
 
 Entries = list[tuple[Path, AssetEntry]]
 
@@ -65,7 +66,8 @@ def write(doc: ConfigFile) -> Outcome:
     """Write DOC, each kind after those it refers to; the changes come in the file's order, as the report shows them."""
     out = Outcome()
     if doc.provider:
-        out.attempt(("provider",), lambda: provider_save(spec=doc.provider))
+        out.attempt(("provider",), lambda: provider_save(spec=doc.provider).merge(
+            callback_slot_save(seconds=doc.provider.callback_slot)))
     out.changes += _staff(doc)
     customers = _customers(doc, out, plans=_plans(doc, out))
     entries, assets = _assets(doc, out, customers)
@@ -87,10 +89,12 @@ def _staff(doc: ConfigFile) -> list[Change]:
     users = bulk.read(User.objects.filter(username__in=list(values)), key=lambda u: u.username)
     logins = bulk.save_rows(((k, v[0]) for k, v in values.items()), users, model=User, kind="staff", new=staff_user_new)
     names = {u.pk: k for k, u in users.items()}
-    profiles = bulk.read(StaffProfile.objects.filter(user_id__in=list(names)), key=lambda p: names[p.user_id])
+    profiles = bulk.read(StaffProfile.objects.filter(user_id__in=list(names)).select_related("callback_hours"),
+                         key=lambda p: names[p.user_id])
     saved = bulk.save_rows(((k, v[1]) for k, v in values.items()), profiles, model=StaffProfile, kind="staff",
                            new=lambda k: StaffProfile(user=users[k]))
-    return [logins[k].merge(saved[k]) for k in values]
+    calls = callback_hours_save(profiles=profiles, hours={s.username: s.callbacks for s in doc.staff})
+    return [logins[k].merge(saved[k]).merge(calls[k]) for k in values]
 
 
 def _plans(doc: ConfigFile, out: Outcome) -> dict[str, int]:

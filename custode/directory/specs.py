@@ -55,6 +55,14 @@ class ProviderSpec(Spec):
     contact: ContactBlock
     status_page: StatusPage | None = None
     update_every: Duration = 1800
+    callback_slot: Duration = Field(default=900, description="the length of a callback slot customers book (15m)")
+
+    @field_validator("callback_slot")
+    @classmethod
+    def _whole_minutes(cls, value: int) -> int:
+        if value % 60 or not 300 <= value <= 4 * 3600:
+            raise ValueError("must be whole minutes from 5m to 4h, like 15m")
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -73,8 +81,14 @@ class StaffSpec(Spec):
     phone: str | None = Field(default=None, max_length=40)
     on_call: bool = False
     language: Language | None = None
+    callbacks: str | None = Field(default=None, description='when they take calls customers book: "mon-fri 14:00-17:00"')
     notify: list[NotifyTarget] = []
     notify_env: list[EnvName] = []  # more targets, each read from a variable: a bot token stays out of the file
+
+    @field_validator("callbacks")
+    @classmethod
+    def _callback_hours(cls, value: str | None) -> str | None:
+        return None if value is None else hours.normal(value)
 
 
 class PlanSpec(Spec):
