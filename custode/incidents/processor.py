@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -53,6 +54,8 @@ from custode.notify.services import outbox_enqueue
 from custode.results.models import StateChange
 
 BATCH = 25
+# Seconds of state changes a step applies at most; each holds the incident lock (and on SQLite the write lock).
+BUDGET = 1.0
 PHASES = ("announce", "start", "end")
 
 
@@ -93,7 +96,10 @@ def consume_changes(*, now: dt.datetime, limit: int | None = None) -> bool:
     if not ids:
         return False
     graph = g.graph_load()
-    for change_id in ids:
+    started = time.monotonic()
+    for n, change_id in enumerate(ids):
+        if n and time.monotonic() - started > BUDGET:  # the rest next step, after the notifier let others write
+            break
         with transaction.atomic():
             services.incident_lock()
             if StateChange.objects.filter(id=change_id, processed_at=None).update(processed_at=now):

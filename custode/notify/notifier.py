@@ -15,6 +15,7 @@ import importlib.util
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -27,6 +28,12 @@ from custode.notify.transports.email import parse_url, redacted
 log = logging.getLogger("custode.notify")
 
 NAP = 0.2
+# On SQLite, one writer at a time: a unit that worked this long then pauses for GIVE_WAY, so the others waiting
+# for the write lock (the engine's results, the web's pings, this process's other loops) get it. SQLite's busy
+# wait polls every 100 ms, and loses every time to a loop that takes the lock back at once: during a storm the
+# incident loop kept delivery from writing for minutes.
+LONG_UNIT = 0.5
+GIVE_WAY = 0.15
 # After an error the loop itself did not expect (the database away, say), wait this long and go on.
 ERROR_NAP = 2.0
 
@@ -78,8 +85,11 @@ class Notifier:
         try:
             while not self.stopping.is_set():
                 close_old_connections()
+                started = time.monotonic()
                 if not self.once(name, unit):
                     self.stopping.wait(NAP)
+                elif connection.vendor == "sqlite" and time.monotonic() - started >= LONG_UNIT:
+                    self.stopping.wait(GIVE_WAY)
         finally:
             connection.close()
 

@@ -169,6 +169,20 @@ def test_a_change_already_claimed_is_not_applied_again():
     assert not Incident.objects.exists()
 
 
+def test_a_step_applies_changes_for_its_time_budget_and_leaves_the_rest_for_the_next(monkeypatch):
+    from custode.incidents import processor
+
+    world = build()
+    down([world.server_monitor, *world.site_monitors[:3]], T0)
+    monkeypatch.setattr(processor, "BUDGET", 0.0)  # every change takes longer than no time at all
+    for applied in range(1, 5):
+        assert processor.consume_changes(now=T0 + S) is True
+        assert StateChange.objects.exclude(processed_at=None).count() == applied
+    monkeypatch.undo()
+    run(T0 + 2 * S)
+    assert Incident.objects.filter(merged_into=None).count() == 1
+
+
 def test_a_maintenance_window_suppresses_the_incident():
     world = build()
     factories.maintenance(world.server, start=T0 - 60 * S, duration=3600)
