@@ -381,9 +381,19 @@ def main() -> int:
                 stop(proc)
         figures = count(smtp.mailbox.received, notifier.kills)
         tracebacks = sum(p.read_text().count("Traceback") for p in logs.glob("*.log"))
+        show_tracebacks(logs)
         smtp.controller.stop()
     return report(figures, start, end, calm=calm, took=took, kills=len(notifier.kills), outages=len(smtp_stops),
                   web_errors=web_errors, crashed=crashed, tracebacks=tracebacks)
+
+
+def show_tracebacks(logs: Path) -> None:
+    """The last traceback of each process's log, on stderr: the data directory is gone after the run."""
+    for path in sorted(logs.glob("*.log")):
+        text = path.read_text()
+        if "Traceback" in text:
+            last = text[text.rindex("Traceback"):].splitlines()[:40]
+            print(f"== {path.name}: {text.count('Traceback')} traceback(s), the last:", *last, sep="\n", file=sys.stderr)
 
 
 def report(f: dict, start: dict, end: dict, *, calm: bool, took: float, kills: int, outages: int,
