@@ -103,9 +103,10 @@ def pct(seconds: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))] * 1000
 
 
-def recompute(not_closed: int) -> tuple[float, float, int]:
-    """Seconds to recompute every ticket not closed after a plan change, seconds to just read those rows and
-    their events (the reference), and how many were recomputed."""
+def recompute() -> tuple[float, float, int]:
+    """Seconds to recompute the tickets not closed whose terms a plan change changed (those of the servers-only
+    plan without a server keep theirs), seconds to just read every ticket not closed and its events (the
+    reference), and how many were recomputed."""
     from custode.directory.models import Plan
     from custode.tickets import services
     from custode.tickets.models import Event, Ticket
@@ -120,8 +121,6 @@ def recompute(not_closed: int) -> tuple[float, float, int]:
     start = time.perf_counter()
     done = services.sla_refresh_stale()
     took = time.perf_counter() - start
-    if done != not_closed:
-        raise RuntimeError(f"recomputed {done} tickets, expected {not_closed}")
     return took, read, done
 
 
@@ -159,7 +158,17 @@ def main() -> int:
         with nginx(files=bodies) as ref_port:
             ref = Web(ref_port, "", "")
             reference = timed(ref.get, dict(zip(pages, bodies)), args.requests)
-        took, read, done = recompute(not_closed)
+        worst = report(pages, bodies, custode_times, reference)
+        took, read, done = recompute()
+    print(f"SLA recomputation after a plan change: {done:,} tickets in {took:.2f} s; reading all {not_closed:,} not "
+          f"closed and their events {read:.2f} s; ratio {took / read:.1f}x")
+    met = worst < 200 and took < 5
+    print(f"goal (every page p99 < 200 ms, recomputation < 5 s): {'met' if met else 'NOT met'}")
+    return 0 if met else 1
+
+
+def report(pages: dict, bodies: dict, custode_times: dict, reference: dict) -> float:
+    """Print each page's figures against nginx's; the worst p99 in ms."""
     worst = 0.0
     for name in pages:
         ours, theirs = custode_times[name], reference[name]
@@ -167,11 +176,7 @@ def main() -> int:
         print(f"{name:31} p50 {pct(ours, 0.5):5.0f} ms, p99 {pct(ours, 0.99):5.0f} ms; nginx, same "
               f"{len(bodies[f'/p{list(pages).index(name)}']):,} bytes: p50 {pct(theirs, 0.5):4.1f} ms, "
               f"p99 {pct(theirs, 0.99):4.1f} ms; ratio (p50) {pct(ours, 0.5) / pct(theirs, 0.5):.0f}x")
-    print(f"SLA recomputation after a plan change: {done:,} tickets in {took:.2f} s; reading them and their events "
-          f"{read:.2f} s; ratio {took / read:.1f}x")
-    met = worst < 200 and took < 5
-    print(f"goal (every page p99 < 200 ms, recomputation < 5 s): {'met' if met else 'NOT met'}")
-    return 0 if met else 1
+    return worst
 
 
 if __name__ == "__main__":
