@@ -141,7 +141,8 @@ def _sort_key(resource: Resource, key_type: type, order: tuple, after: str) -> l
         return [after]
     if key_type is Id and not (after.isdigit() and len(after) < 19):
         raise InvalidQuery("after", f"{after!r} is not the id of a {resource.kind}: ids here are numbers")
-    key = resource.queryset().filter(**{resource.lookup: int(after) if key_type is Id else after}).values_list(*order).first()
+    value = int(after) if key_type is Id else after
+    key = resource.queryset().filter(**{resource.lookup: value}).values_list(*order).first()
     if key is None:
         raise InvalidQuery("after", f"no {resource.kind} {after!r}; it may have been deleted since the page was "
                                     "read: start again without after")

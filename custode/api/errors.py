@@ -18,9 +18,9 @@ from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router as NinjaRouter, Schema
 from ninja.constants import NOT_SET
+from ninja.errors import HttpError, ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.schema import DjangoGetter
-from ninja.errors import HttpError, ValidationError as NinjaValidationError
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -122,12 +122,15 @@ class QueryParser(Parser):
 
 def _referrers(exc: ProtectedError | RestrictedError) -> str:
     """What still refers to the object EXC refused to delete, e.g. "2 tickets (#1001 Printer, #1002 VPN)"."""
-    objects = list(exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects)
-    by_kind: dict[str, list] = {}
-    for obj in objects:
-        by_kind.setdefault(str(obj._meta.verbose_name_plural if len(objects) > 1 else obj._meta.verbose_name), []).append(obj)
-    return "; ".join(f"{len(found)} {kind} ({', '.join(str(o) for o in found[:3])}{', ...' if len(found) > 3 else ''})"
-                     for kind, found in by_kind.items())
+    by_model: dict[Any, list] = {}
+    for obj in exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects:
+        by_model.setdefault(type(obj), []).append(obj)
+    parts = []
+    for model, found in by_model.items():
+        kind = model._meta.verbose_name if len(found) == 1 else model._meta.verbose_name_plural
+        shown = ", ".join(str(obj) for obj in found[:3]) + (", ..." if len(found) > 3 else "")
+        parts.append(f"{len(found)} {kind} ({shown})")
+    return "; ".join(parts)
 
 
 def field_errors(errors: list[dict[str, Any]], prefix: tuple = ("body",)) -> list[dict[str, Any]]:

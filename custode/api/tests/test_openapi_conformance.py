@@ -99,7 +99,8 @@ def _existing(case, ids: dict) -> None:
 @schema.parametrize()
 @schema.given(existing=st.booleans())  # which schemathesis refuses beside the document's examples: generated only
 @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
-          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow,
+                                 HealthCheck.function_scoped_fixture])
 def test_every_operation_answers_as_its_document_says(case, existing, world):
     if existing and case.path_parameters and case.meta.generation.mode.is_positive:
         _existing(case, world["ids"])
