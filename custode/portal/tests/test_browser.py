@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+from django.db import connections
 
 from custode.notify import delivery
 from custode.notify.tests.peers import SmtpServer
@@ -70,11 +71,13 @@ def anna(world):
 
 
 def test_a_spanish_contact_logs_in_from_the_mail_opens_a_request_and_books_a_call(
-        world, anna, settings, monkeypatch, base_url, smtp, browser, artifacts):  # noqa: F811
+        world, anna, settings, monkeypatch, request, base_url, smtp, browser, artifacts):  # noqa: F811
     settings.BASE_URL = base_url
     # Playwright's sync API keeps an event loop in this thread; the test's own reads and the notifier's
-    # delivery step run between its calls, never at the same time as it
+    # delivery step run between its calls, never at the same time as it. They run in Playwright's context,
+    # so on a database connection of their own, closed at the end (else PostgreSQL cannot drop the database)
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    request.addfinalizer(connections.close_all)
     page = browser.new_page(locale="es-ES", viewport={"width": 390, "height": 844})
 
     page.goto(f"{base_url}/portal/login")
