@@ -79,6 +79,8 @@ def _due_walk(rows, order, limit: int, *, key=None, backwards: bool = False) -> 
 def clocks(tickets: list[Ticket], *, now: dt.datetime | None = None) -> list[sla.Sla | None]:
     """The SLA of each of TICKETS at NOW (read with ``ticket_rows``): the provider's timezone read once and each
     plan's terms for an asset kind worked out once, not once a ticket."""
+    if not tickets:
+        return []
     tz, terms, out = Provider.get().timezone, {}, []
     for ticket in tickets:
         key = (ticket.customer.plan_id, ticket.asset.kind if ticket.asset else None)
