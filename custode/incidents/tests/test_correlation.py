@@ -183,6 +183,22 @@ def test_a_step_applies_changes_for_its_time_budget_and_leaves_the_rest_for_the_
     assert Incident.objects.filter(merged_into=None).count() == 1
 
 
+def test_what_a_site_needs_counts_as_down_as_it_was_when_the_site_failed_not_as_it_is_when_that_is_read():
+    """Behind a backlog, the server may be up again before its site's failure is read: the site still failed
+    with its server, and only what the site needs is looked at, not the outsider that is down too."""
+    from custode.incidents import graph as g
+    from custode.incidents.processor import down_above
+
+    world = build(sites=2, customers=1)
+    factories.state_change(world.server_monitor, State.DOWN, at=T0)
+    factories.state_change(world.outsider_monitor, State.DOWN, at=T0)
+    factories.state_change(world.server_monitor, State.UP, at=T0 + 30 * S)
+    graph, site = g.graph_load(), world.site_monitors[0].asset_id
+    assert down_above(graph, site, T0 + 5 * S) == {world.server.pk}
+    assert down_above(graph, site, T0 - S) == set()
+    assert down_above(graph, site, T0 + 31 * S) == set()
+
+
 def test_a_maintenance_window_suppresses_the_incident():
     world = build()
     factories.maintenance(world.server, start=T0 - 60 * S, duration=3600)
