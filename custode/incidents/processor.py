@@ -211,8 +211,7 @@ def confirming(monitor: Monitor) -> dt.timedelta:
 def in_maintenance(graph: g.Graph, asset_id: int, at: dt.datetime) -> bool:
     """Whether a window active at AT covers the asset or anything it needs."""
     ids = g.ancestors(graph, asset_id) | {asset_id}
-    windows = MaintenanceWindow.objects.filter(assets__in=ids, start__lte=at).distinct()
-    return any(w.end > at for w in windows)
+    return MaintenanceWindow.objects.filter(assets__in=ids, start__lte=at, end__gt=at).exists()
 
 
 def confirm_held(*, now: dt.datetime, known: dt.datetime | None = None) -> bool:

@@ -365,9 +365,8 @@ def _author(update: Update) -> str:
 def _maintenance(audience: Audience, language: str, now: dt.datetime) -> list[MaintenanceView]:
     """Maintenance windows on the audience's assets that have not ended yet, soonest first."""
     windows = []
-    for window in MaintenanceWindow.objects.filter(assets__in=audience.asset_ids).distinct().order_by("start", "key"):
-        if window.end <= now:
-            continue
+    upcoming = MaintenanceWindow.objects.filter(assets__in=audience.asset_ids, end__gt=now).distinct()
+    for window in upcoming.order_by("start", "key"):
         assets = [a for a in window.assets.order_by("name", "key") if a.pk in audience.asset_ids]
         windows.append(MaintenanceView(window, contexts.window_title(window, language), assets,
                                        window.start <= now))
