@@ -18,6 +18,7 @@ from custode.lib.changes import Invalid
 from custode.tickets import inbox
 from custode.tickets.models import Attachment, InboundMail
 from custode.web.access import staff_required
+from custode.web.forms import QuickSelect
 
 Outcome = InboundMail.Outcome
 SHOWN = 100  # mails on the page, newest first
@@ -29,7 +30,7 @@ class TriageFilter(forms.Form):
 
 
 class OpenForm(forms.Form):
-    customer = forms.ChoiceField(label=_("Customer"))
+    customer = forms.ChoiceField(label=_("Customer"), widget=QuickSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

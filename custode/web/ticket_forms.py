@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from custode.tickets.models import Channel, Priority, Status
 from custode.tickets.services import MAX_MINUTES
+from custode.web.forms import QuickSelect
 
 ACTIVE = "active"
 
@@ -14,7 +15,7 @@ ACTIVE = "active"
 class QueueFilters(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[
         (ACTIVE, _("Open or waiting")), *Status.choices, ("all", _("All"))])
-    customer = forms.ChoiceField(label=_("Customer"), required=False)
+    customer = forms.ChoiceField(label=_("Customer"), required=False, widget=QuickSelect)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
 
     def __init__(self, data, *, customers: list[tuple[str, str]]):
@@ -23,7 +24,7 @@ class QueueFilters(forms.Form):
 
 
 class NewTicketForm(forms.Form):
-    customer = forms.ChoiceField(label=_("Customer"))
+    customer = forms.ChoiceField(label=_("Customer"), widget=QuickSelect)
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Request"), widget=forms.Textarea(attrs={"rows": 5}),
                            help_text=_("what the customer asked, in their words"))
@@ -45,7 +46,7 @@ class ReplyForm(forms.Form):
 
 class ChangeForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
-    assignee = forms.ChoiceField(label=_("Assigned to"), required=False)
+    assignee = forms.ChoiceField(label=_("Assigned to"), required=False, widget=QuickSelect)
 
     def __init__(self, *args, staff: list, **kwargs):
         super().__init__(*args, **kwargs)
