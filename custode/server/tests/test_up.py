@@ -59,6 +59,9 @@ def test_up_stops_with_exit_0_and_takes_its_children_along_on_sigterm(tmp_path):
     with running("up", env=custode_env(tmp_path, free_port())) as up:
         pids = child_pids(up)
         assert set(pids) == {"web", "engine", "notifier"}
+        # Ready: each child has its SIGTERM handler in place (before that, SIGTERM ends it unlogged).
+        up.wait_for(r'"event": "engine.stats"')
+        up.wait_for("notifier started")
         assert up.stop(timeout=10) == 0
         assert not any(alive(pid) for pid in pids.values())
         up.wait_for("engine stopped", timeout=5)
