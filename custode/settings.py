@@ -8,6 +8,7 @@ from pathlib import Path
 from custode.lib import env
 from custode.notify.timeouts import smtp_timeouts_from_env
 from custode.tickets.imap import settings_from_env as mail_settings_from_env
+from custode.tickets.uploads import limits_from_env as upload_limits_from_env
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CUSTODE_DATA_DIR", "data")).resolve()
@@ -24,6 +25,9 @@ MAIL_FROM = os.environ.get("CUSTODE_MAIL_FROM", "")
 # kept (CUSTODE_MAIL_MAX_ATTACHMENT): custode.tickets.imap.
 _MAIL = mail_settings_from_env()
 IMAP_URL, IMAP_EVERY, MAIL_MAX_ATTACHMENT = _MAIL.url, _MAIL.every, _MAIL.max_attachment
+# The files a contact may attach to a message in the portal: each at most CUSTODE_PORTAL_MAX_ATTACHMENT (10MB),
+# at most CUSTODE_PORTAL_MAX_FILES (5) a message. Kept in the database, as e-mails' attachments are.
+PORTAL_MAX_ATTACHMENT, PORTAL_MAX_FILES = upload_limits_from_env()
 WEBHOOK_SECRET = env.env_secret("CUSTODE_WEBHOOK_SECRET") or ""
 METRICS_TOKEN = env.env_secret("CUSTODE_METRICS_TOKEN") or ""  # empty: /metrics is open
 SUBSCRIBER_WEBHOOKS = env.choice("CUSTODE_SUBSCRIBER_WEBHOOKS", os.environ.get("CUSTODE_SUBSCRIBER_WEBHOOKS", "public"),

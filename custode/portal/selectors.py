@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -14,7 +14,7 @@ from custode.assets.models import Asset
 from custode.directory.models import Customer, Provider
 from custode.portal.models import Callback
 from custode.tickets import hours
-from custode.tickets.models import Status, Ticket
+from custode.tickets.models import Attachment, Status, Ticket
 
 LIVE = (Status.OPEN, Status.WAITING)
 SHOWN = 100
@@ -35,8 +35,19 @@ def ticket_of(customer: Customer, number: int) -> Ticket:
 
 
 def thread_of(ticket: Ticket) -> list:
-    """What the customer reads of a ticket: its public messages, oldest first."""
-    return list(ticket.replies.filter(public=True).order_by("at", "id"))
+    """What the customer reads of a ticket: its public messages, oldest first, with their files' names."""
+    files = Prefetch("attachments", Attachment.objects.defer("data"))
+    return list(ticket.replies.filter(public=True).order_by("at", "id").prefetch_related(files))
+
+
+def attachment_of(customer: Customer, number: int, pk: int) -> Attachment:
+    """A file on a public message of the customer's ticket NUMBER; any other (an internal note's, another
+    ticket's or customer's) is as missing as one that does not exist."""
+    found = Attachment.objects.filter(pk=pk, reply__public=True, reply__ticket__number=number,
+                                      reply__ticket__customer=customer).first()
+    if found is None:
+        raise Http404("no such file")
+    return found
 
 
 def assets_of(customer: Customer) -> QuerySet[Asset]:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout", views.logout, name="logout"),
     path("tickets/new/", views.ticket_new, name="ticket-new"),
     path("tickets/<int:number>/", views.ticket, name="ticket"),
+    path("tickets/<int:number>/files/<int:attachment>/", views.attachment, name="attachment"),
     path("assets/", views.assets, name="assets"),
     path("hours/", views.hours, name="hours"),
     path("status/", views.status, name="status"),

@@ -7,6 +7,7 @@ import datetime as dt
 
 from babel.dates import format_date
 from babel.units import format_unit
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from custode.directory.models import Contact, Provider
 from custode.incidents import wording
 from custode.lib.changes import Invalid
+from custode.lib.downloads import file_response
 from custode.lib.links import status_url
 from custode.portal import callbacks as calls
 from custode.portal import login as logins
@@ -24,6 +26,7 @@ from custode.portal import selectors
 from custode.portal.access import contact_of, log_in, log_out, page, portal_page, visitor_language
 from custode.tickets import services as tickets
 from custode.tickets.models import Channel, Priority, Status
+from custode.tickets.uploads import TooLarge, TooMany, Upload, uploads_check
 
 MAX_SUBJECT, MAX_BODY = 200, 20000
 
@@ -82,18 +85,54 @@ def ticket_list(request: HttpRequest, contact: Contact) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def ticket(request: HttpRequest, contact: Contact, number: int) -> HttpResponse:
     found = selectors.ticket_of(contact.customer, number)
-    error, body = "", ""
+    error, body, sent = "", "", []
     if request.method == "POST":
-        body = request.POST.get("body", "")
-        error = _reply_error(found, body)
+        body, sent = request.POST.get("body", ""), request.FILES.getlist("files")
+        error = _reply_error(found, body) or _files_error(sent)
         if not error:
             try:
-                tickets.ticket_reply(ticket=found, body=body, contact=contact)
+                tickets.ticket_reply(ticket=found, body=body, contact=contact, files=_read(sent))
                 return redirect(f"{reverse('portal:ticket', args=[number])}#latest")
             except Invalid:
                 error = _("This request is closed; open a new one.")
     return page(request, "ticket", 400 if error else 200, contact=contact, ticket=found,
-                thread=selectors.thread_of(found), error=error, body=body, closed=found.status == Status.CLOSED)
+                thread=selectors.thread_of(found), error=error, body=body, closed=found.status == Status.CLOSED,
+                again=bool(error and sent), **_limits())
+
+
+@portal_page
+@require_http_methods(["GET", "HEAD"])
+def attachment(request: HttpRequest, contact: Contact, number: int, attachment: int) -> HttpResponse:
+    """A file on a public message of one of their tickets, downloaded (``custode.lib.downloads``)."""
+    found = selectors.attachment_of(contact.customer, number, attachment)
+    return file_response(found.name, found.data)
+
+
+def _files_error(files: list) -> str:
+    """What is wrong with the files sent, in the contact's words; '' when they may be kept."""
+    try:
+        uploads_check(files, max_size=settings.PORTAL_MAX_ATTACHMENT, max_files=settings.PORTAL_MAX_FILES)
+    except TooMany as many:
+        return _("Too many files: attach at most %(limit)s to a message.") % {"limit": many.limit}
+    except TooLarge as large:
+        return _("“%(name)s” is too large: each file may be at most %(limit)s.") % {
+            "name": large.name, "limit": _size(large.limit)}
+    return ""
+
+
+def _read(files: list) -> list[Upload]:
+    return [Upload(f.name or "", f.content_type or "", f.read()) for f in files]
+
+
+def _limits() -> dict:
+    return {"max_files": settings.PORTAL_MAX_FILES, "max_size": _size(settings.PORTAL_MAX_ATTACHMENT)}
+
+
+def _size(size: int) -> str:
+    """SIZE in bytes as people write it in the reader's language: '10 MB', '500 kB'."""
+    unit, amount = ("digital-megabyte", size / 2**20) if size >= 2**20 else ("digital-kilobyte", size / 2**10)
+    return format_unit(amount, unit, length="short", format="#,##0.#",
+                       locale=wording.locale(translation.get_language()))
 
 
 def _reply_error(ticket, body: str) -> str:
@@ -112,16 +151,20 @@ def ticket_new(request: HttpRequest, contact: Contact) -> HttpResponse:
     assets = list(selectors.assets_of(contact.customer))
     form = {"subject": "", "body": "", "asset": "", "priority": Priority.NORMAL}
     errors: dict[str, str] = {}
+    sent = []
     if request.method == "POST":
         form = {name: request.POST.get(name, default).strip() for name, default in form.items()}
+        sent = request.FILES.getlist("files")
         errors = _ticket_errors(form, {a.key for a in assets})
+        if files_error := _files_error(sent):
+            errors["files"] = files_error
         if not errors:
             made = tickets.ticket_open(customer=contact.customer.key, subject=form["subject"], body=form["body"],
                                        asset=form["asset"] or None, contact=contact.pk,
-                                       priority=form["priority"], channel=Channel.PORTAL)
+                                       priority=form["priority"], channel=Channel.PORTAL, files=_read(sent))
             return redirect("portal:ticket", number=made.number)
     return page(request, "ticket_new", 400 if errors else 200, contact=contact, assets=assets, form=form,
-                errors=errors, priorities=Priority.choices)
+                errors=errors, priorities=Priority.choices, again=bool(errors and sent), **_limits())
 
 
 def _ticket_errors(form: dict, own_assets: set[str]) -> dict[str, str]:

@@ -204,12 +204,19 @@ class InboundMail(models.Model):
         return f"{self.sender or '?'}: {self.subject}"
 
 
-class Attachment(models.Model):
-    """A file an e-mail carried, kept in the database (at most CUSTODE_MAIL_MAX_ATTACHMENT each), on the
-    ticket's message once the mail is on a ticket."""
+def files_of_the_message(collector, field, sub_objs, using):
+    """A message deleted takes the files attached to it with it; a file an e-mail carried stays with the mail."""
+    models.CASCADE(collector, field, sub_objs.filter(mail__isnull=True), using)
+    models.SET_NULL(collector, field, sub_objs.filter(mail__isnull=False), using)
 
-    mail = models.ForeignKey(InboundMail, on_delete=models.CASCADE, related_name="attachments")
-    reply = models.ForeignKey(Reply, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+
+class Attachment(models.Model):
+    """A file on a ticket's message, kept in the database: one an e-mail carried (at most
+    CUSTODE_MAIL_MAX_ATTACHMENT each; on the ticket's message once the mail is on a ticket), or one a contact
+    attached in the portal (``custode.tickets.uploads``). It belongs to a mail, a message or both."""
+
+    mail = models.ForeignKey(InboundMail, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments")
+    reply = models.ForeignKey(Reply, on_delete=files_of_the_message, null=True, blank=True, related_name="attachments")
     name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -217,6 +224,8 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=models.Q(mail__isnull=False) | models.Q(reply__isnull=False),
+                                              name="attachment_of_mail_or_message")]
 
     def __str__(self) -> str:
         return self.name

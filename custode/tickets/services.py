@@ -4,7 +4,9 @@ stored on each ticket equal to what its plan says now (``sla_refresh``, ``sla_re
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -13,7 +15,8 @@ from custode.directory.models import Contact, Customer, Plan, Provider, StaffPro
 from custode.lib.changes import Invalid
 from custode.notify.services import outbox_enqueue
 from custode.tickets import hours, messages, sla
-from custode.tickets.models import Channel, Event, Priority, Reply, Status, Ticket, TimeEntry
+from custode.tickets.models import Attachment, Channel, Event, Priority, Reply, Status, Ticket, TimeEntry
+from custode.tickets.uploads import Upload, safe_name, uploads_check
 
 # status -> the statuses it may move to; a closed ticket is history
 MOVES = {
@@ -28,8 +31,10 @@ MAX_MINUTES = 24 * 60
 
 def ticket_open(*, customer: str, subject: str, body: str, asset: str | None = None, contact: int | None = None,
                 priority: str = Priority.NORMAL, channel: str = Channel.API, opened_at: dt.datetime | None = None,
-                staff: StaffProfile | None = None, now: dt.datetime | None = None) -> Ticket:
-    """A new ticket of CUSTOMER, its first message BODY from CONTACT (or written by STAFF), its clock running."""
+                staff: StaffProfile | None = None, files: Sequence[Upload] = (),
+                now: dt.datetime | None = None) -> Ticket:
+    """A new ticket of CUSTOMER, its first message BODY from CONTACT (or written by STAFF) with FILES attached,
+    its clock running."""
     now = now or timezone.now()
     owner = Customer.objects.select_related("plan").filter(key=customer).first()
     if owner is None:
@@ -46,6 +51,7 @@ def ticket_open(*, customer: str, subject: str, body: str, asset: str | None = N
         raise Invalid("opened_at", "is in the future; it is only for tickets brought over from another desk")
     thing = _asset_of(owner, asset)
     person = _contact_of(owner, contact)
+    _check_files(files)
     opened = opened_at or now
     with transaction.atomic():
         ticket = Ticket.objects.create(
@@ -53,8 +59,10 @@ def ticket_open(*, customer: str, subject: str, body: str, asset: str | None = N
             priority=priority, channel=channel, opened_at=opened)
         Event.objects.create(ticket=ticket, at=opened, kind=Event.Kind.OPENED, author=staff,
                              detail=f"channel {channel}")
-        Reply.objects.create(ticket=ticket, at=opened, public=True, body=body.strip(), staff=staff, contact=person,
-                             author_name=(person.name if person else staff.name if staff else ""))
+        first = Reply.objects.create(ticket=ticket, at=opened, public=True, body=body.strip(), staff=staff,
+                                     contact=person,
+                                     author_name=(person.name if person else staff.name if staff else ""))
+        _attach(first, files)
         sla_refresh(ticket, now=now)
     return ticket
 
@@ -79,6 +87,17 @@ def _contact_of(customer: Customer, contact_id: int | None) -> Contact | None:
     return contact
 
 
+def _check_files(files: Sequence[Upload]) -> None:
+    """TooMany or TooLarge (``custode.tickets.uploads``) before anything is written."""
+    uploads_check(files, max_size=settings.PORTAL_MAX_ATTACHMENT, max_files=settings.PORTAL_MAX_FILES)
+
+
+def _attach(reply: Reply, files: Sequence[Upload]) -> None:
+    Attachment.objects.bulk_create([
+        Attachment(reply=reply, name=safe_name(f.name), content_type=f.content_type[:100] or "application/octet-stream",
+                   size=len(f.data), data=f.data) for f in files])
+
+
 def next_number() -> int:
     """The next ticket number, under a lock on the provider row so two new tickets never share one."""
     Provider.get()
@@ -88,18 +107,21 @@ def next_number() -> int:
 
 
 def ticket_reply(*, ticket: Ticket, body: str, public: bool = True, staff: StaffProfile | None = None,
-                 contact: Contact | None = None, now: dt.datetime | None = None) -> Reply:
-    """A message on TICKET's thread. A public staff reply is the first response; the customer writing to a
-    ticket that waits on them, or stands resolved, opens it again and restarts the clock."""
+                 contact: Contact | None = None, files: Sequence[Upload] = (),
+                 now: dt.datetime | None = None) -> Reply:
+    """A message on TICKET's thread, with FILES attached. A public staff reply is the first response; the
+    customer writing to a ticket that waits on them, or stands resolved, opens it again and restarts the clock."""
     now = now or timezone.now()
     if not body.strip():
         raise Invalid("body", "write the reply")
+    _check_files(files)
     with transaction.atomic():
         ticket = _locked(ticket)
         if ticket.status == Status.CLOSED:
             raise Invalid("ticket", f"ticket #{ticket.number} is closed; open a new one")
         reply = Reply.objects.create(ticket=ticket, at=now, public=public, body=body.strip(), staff=staff,
                                      contact=contact, author_name=staff.name if staff else contact.name if contact else "")
+        _attach(reply, files)
         if staff is not None and public and ticket.first_response_at is None:
             ticket.first_response_at = now
             ticket.save(update_fields=["first_response_at"])

@@ -1,10 +1,8 @@
 """Staff pages of the desk's e-mail: the triage list (mails from strangers, mails that could not be read, and
 those a machine wrote), where staff make a ticket of a mail for the customer they choose or discard it; and the
-files e-mails carried, downloaded from a ticket's page."""
+files on a ticket's messages (e-mails' and the portal's), downloaded from a ticket's page."""
 
 from __future__ import annotations
-
-from urllib.parse import quote
 
 from django import forms
 from django.http import Http404, HttpResponse
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 from custode.directory.models import Customer, Provider
 from custode.incidents.wording import zone
 from custode.lib.changes import Invalid
+from custode.lib.downloads import file_response
 from custode.tickets import inbox
 from custode.tickets.models import Attachment, InboundMail
 from custode.web.access import staff_required
@@ -92,7 +91,7 @@ def mail_raw(request, mail_id: int):
 
 @staff_required
 def attachment(request, number: int, attachment_id: int):
-    """A file an e-mail carried: of ticket NUMBER's thread, else 404 (also when it belongs to another ticket)."""
+    """A file on ticket NUMBER's thread (an e-mail's or a contact's), else 404 (also when it is another ticket's)."""
     return _file(Attachment.objects.filter(reply__ticket__number=number), attachment_id, f"ticket {number}")
 
 
@@ -105,12 +104,4 @@ def _file(rows, attachment_id: int, owner: str) -> HttpResponse:
     found = rows.filter(pk=attachment_id).first()
     if found is None:
         raise Http404(f"{owner} has no attachment {attachment_id}")
-    response = HttpResponse(bytes(found.data), content_type="application/octet-stream")
-    response["Content-Disposition"] = _disposition(found.name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _disposition(name: str) -> str:
-    plain = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name) or "file"
-    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
+    return file_response(found.name, found.data)

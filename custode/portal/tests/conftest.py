@@ -13,6 +13,7 @@ from django.utils import translation
 from custode.notify.models import Message
 from custode.testing import factories
 from custode.tickets import services as tickets
+from custode.tickets.uploads import Upload
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +37,10 @@ def world(db, settings):
     mine = tickets.ticket_open(customer="hotel-mirador", subject="La impresora no imprime", body="Desde ayer.",
                                contact=lucia.pk, asset="mirador-nas")
     theirs = tickets.ticket_open(customer="studio-rossi", subject="Rossi private matter", body="Confidential.",
-                                 contact=marco.pk, asset="rossi-vault")
+                                 contact=marco.pk, asset="rossi-vault",
+                                 files=[Upload("rossi-contract.pdf", "application/pdf", b"%PDF Rossi's terms")])
     return SimpleNamespace(plan=plan, mirador=mirador, rossi=rossi, lucia=lucia, marco=marco, nas=nas, vault=vault,
-                           mine=mine, theirs=theirs)
+                           mine=mine, theirs=theirs, their_file=theirs.replies.get().attachments.get())
 
 
 def link_in(message: Message) -> str:
@@ -50,9 +52,14 @@ def login_mail(address: str) -> Message:
     return Message.objects.filter(key__startswith="portal-login:", recipient=address).order_by("-id").first()
 
 
+def log_in(client, address: str):
+    """CLIENT logged in as the contact of ADDRESS, through the link the portal mailed them."""
+    client.post("/portal/login", {"email": address})
+    client.post(link_in(login_mail(address)))
+    return client
+
+
 @pytest.fixture
 def as_lucia(client, world):
-    """A client logged in as Mirador's contact, through the link the portal mailed her."""
-    client.post("/portal/login", {"email": "lucia@mirador.example"})
-    client.post(link_in(login_mail("lucia@mirador.example")))
-    return client
+    """A client logged in as Mirador's contact."""
+    return log_in(client, "lucia@mirador.example")

@@ -13,7 +13,7 @@ from custode.portal import callbacks
 from custode.portal import urls as portal_urls
 from custode.portal.models import Callback, CallbackHours
 from custode.testing import factories
-from custode.tickets.models import Event, Reply, Ticket, TimeEntry
+from custode.tickets.models import Attachment, Event, Reply, Ticket, TimeEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +32,20 @@ def their_call(world):
 
 def outsider_values(world, call=None) -> dict[str, tuple[object, object]]:
     """For each URL parameter: (the outsider's object's value, a value that names nothing)."""
-    return {"number": (world.theirs.number, 999_999), "callback": (call.pk if call else 1, 999_999)}
+    return {"number": (world.theirs.number, 999_999), "callback": (call.pk if call else 1, 999_999),
+            "attachment": (world.their_file.pk, 999_999)}
 
 
 def leaks(world) -> list[str]:
     return [world.rossi.name, world.theirs.subject, world.vault.name, world.vault.key, world.rossi.status_token,
-            world.marco.name, world.marco.email, "Confidential.", "Rossi private call", "+39 0521 999"]
+            world.marco.name, world.marco.email, "Confidential.", "Rossi private call", "+39 0521 999",
+            world.their_file.name]
 
 
 def written() -> tuple[int, ...]:
     return (Ticket.objects.count(), Reply.objects.count(), Event.objects.count(), TimeEntry.objects.count(),
-            Message.objects.count(), Callback.objects.filter(cancelled_at__isnull=True).count())
+            Message.objects.count(), Callback.objects.filter(cancelled_at__isnull=True).count(),
+            Attachment.objects.count())
 
 
 def patterns() -> list[URLPattern]:
@@ -55,7 +58,7 @@ def test_the_walk_covers_every_portal_url_and_names_every_parameter(world):
         unknown = set(pattern.pattern.converters) - set(values)
         assert not unknown, f"{pattern.name}: say which outsider object {unknown} stands for in outsider_values()"
     assert {p.name for p in patterns()} >= {"tickets", "ticket", "ticket-new", "assets", "hours", "status",
-                                            "callbacks", "callback-cancel"}
+                                            "callbacks", "callback-cancel", "attachment"}
 
 
 def test_another_customers_objects_are_404_like_nothing_and_write_nothing(as_lucia, world, their_call):
@@ -79,7 +82,7 @@ def test_another_customers_objects_are_404_like_nothing_and_write_nothing(as_luc
             assert not [leak for leak in leaks(world) if leak in text], theirs
             walked += answer.status_code == 404
         assert written() == before, theirs
-    assert walked >= 3  # a ticket by GET and POST, a call's cancel by POST
+    assert walked >= 4  # a ticket by GET and POST, a call's cancel by POST, a file by GET
 
 
 def test_the_pages_without_an_object_show_nothing_of_another_customer(as_lucia, world, their_call):
@@ -93,9 +96,9 @@ def test_the_pages_without_an_object_show_nothing_of_another_customer(as_lucia, 
 
 
 def test_a_ticket_number_that_is_theirs_works_for_them_and_not_for_the_outsider(client, world):
-    from custode.portal.tests.conftest import link_in, login_mail
+    from custode.portal.tests.conftest import log_in
 
-    client.post("/portal/login", {"email": "marco@rossi.example"})
-    client.post(link_in(login_mail("marco@rossi.example")))
+    log_in(client, "marco@rossi.example")
     assert client.get(f"/portal/tickets/{world.theirs.number}/").status_code == 200
+    assert client.get(f"/portal/tickets/{world.theirs.number}/files/{world.their_file.pk}/").status_code == 200
     assert client.get(f"/portal/tickets/{world.mine.number}/").status_code == 404
