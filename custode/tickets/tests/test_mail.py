@@ -22,7 +22,6 @@ from custode.tickets.models import Attachment, Channel, InboundMail, Mailbox, Re
 
 pytestmark = pytest.mark.django_db
 Outcome = InboundMail.Outcome
-SMTP_PORT = 31432
 
 
 @pytest.fixture
@@ -146,7 +145,6 @@ def test_a_number_of_another_customers_ticket_does_not_let_a_stranger_write_on_i
 def test_a_public_staff_reply_is_emailed_in_the_contacts_language_signed_and_the_answer_threads_back(
         dovecot, world, settings):
     smtp = SmtpServer()
-    smtp.port = SMTP_PORT
     smtp.start()
     settings.SMTP_URL = smtp.url
     try:
