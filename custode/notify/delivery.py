@@ -16,8 +16,9 @@ One ``step()``:
    The heartbeat then keeps the lease while the peer thinks (up to the ten minutes RFC 5321 allows a server
    after DATA). The lease is not stretched over that wait: a deliverer killed meanwhile would leave its
    message unsent for as long, where a restart must send it within LEASE.
-4. As soon as the peer accepted (SMTP 250 to the end of DATA, before QUIT; HTTP 2xx), the row is marked
-   sent, in one statement that checks the token. On an error it gets ``last_error``, ``attempts + 1`` and the
+4. As soon as the peer accepted (SMTP 250 to the end of DATA, before QUIT; HTTP 2xx), the acceptance is
+   written to the journal on disk (``custode.notify.accepted``), then the row is marked sent, in one statement
+   that checks the token; a step first marks what a deliverer that died had journalled and not marked. On an error it gets ``last_error``, ``attempts + 1`` and the
    next attempt with exponential backoff (10 s, doubling, at most 1 h, jittered), or, 24 h after it was
    written or on a permanent error, the status failed, with a staff alert written in the same transaction. A
    transport that is not configured (e-mail without ``CUSTODE_SMTP_URL``) makes the row held, in the same
@@ -26,8 +27,8 @@ One ``step()``:
 
 So a message is never lost, and never sent by two deliverers at once while its deliverer can reach the
 database. It is sent twice only if its deliverer dies after the peer received the whole message and before the
-sent mark is committed: the time the peer takes to answer (for a slow SMTP server, as long as it thinks after
-DATA), plus one UPDATE by primary key; or if, during that wait, the deliverer's heartbeat cannot reach the
+acceptance is journalled: the time the peer takes to answer (for a slow SMTP server, as long as it thinks after
+DATA), plus one write(2); if the machine dies before the kernel wrote the journal out; or if, during that wait, the deliverer's heartbeat cannot reach the
 database for LEASE and another deliverer takes the row. No
 transport call runs inside a database transaction.
 """
@@ -46,6 +47,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from custode.notify import accepted
 from custode.notify.models import Channel, Message
 from custode.notify.services import outbox_enqueue
 from custode.notify.transports import Abandoned, Attempt, NotConfigured, TransportError
@@ -78,6 +80,7 @@ _told: set[str] = set()
 def step(*, now: datetime | None = None, limit: int = 50) -> bool:
     """Deliver what is due; True if any message was due. NOW (default: the clock) is when this step starts."""
     clock = _clock(now)
+    accepted.settle()
     token = secrets.token_hex(16)
     leased = _lease(clock(), limit, token)
     if not leased:
@@ -177,7 +180,9 @@ class _Attempt:
     def accepted(self) -> None:
         if not self.marked:
             self.marked = True
-            _sent(self.message, self.token, self.clock())
+            now = self.clock()
+            accepted.record(self.message.pk, self.token, now)
+            _sent(self.message, self.token, now)
 
 
 def _release(messages: list[Message], token: str) -> None:
