@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("status/", include("custode.status.urls")),
     path("portal/", include("custode.portal.urls")),
+    path("backup/", include("custode.backups.urls")),
     path("", include("custode.web.urls")),
 ]

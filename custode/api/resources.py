@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from pydantic import Field, TypeAdapter, create_model
 
 from custode.assets.models import Asset
+from custode.backups.models import MONITOR_TYPE as BACKUP  # a backup job's own monitor: /api/v1/backups
 from custode.assets.services import asset_delete, asset_save, asset_spec
 from custode.assets.specs import AssetFields
 from custode.directory.models import Contact, Customer, Plan
@@ -172,7 +173,7 @@ RESOURCES = [
         name="monitors",
         kind="monitor",
         body=MonitorIn,
-        queryset=lambda: Monitor.objects.select_related("asset__customer").order_by("key"),
+        queryset=lambda: Monitor.objects.exclude(type=BACKUP).select_related("asset__customer").order_by("key"),
         body_of=lambda obj: _monitor_in.validate_python(
             {**monitor_spec_of(obj).model_dump(mode="json"), "asset": obj.asset.key}
         ),

@@ -9,7 +9,7 @@ import yaml
 
 from custode.assets.models import Asset
 from custode.assets.services import asset_spec
-from custode.backups.models import BackupJob
+from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.backups.services import backup_spec
 from custode.config.schema import AssetEntry, ConfigFile, CustomerEntry, PlanTerms
 from custode.directory.models import Contact, Customer, Plan, StaffProfile
@@ -61,7 +61,7 @@ def _customers() -> list[CustomerEntry]:
 def _assets() -> dict[int | None, list[AssetEntry]]:
     """Every asset with its monitors and backups, by owning customer id (None: infrastructure)."""
     monitors, backups, depends = defaultdict(list), defaultdict(list), defaultdict(list)
-    for monitor in Monitor.objects.order_by("id"):
+    for monitor in Monitor.objects.exclude(type=BACKUP).order_by("id"):  # a job's monitor comes with the job
         monitors[monitor.asset_id].append(monitor_spec_of(monitor))
     for job in BackupJob.objects.order_by("id"):
         backups[job.asset_id].append(backup_spec(job))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from custode.assets.models import Asset
-from custode.backups.models import BackupJob
+from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.config.schema import ConfigFile, asset_entries
 from custode.directory.models import Contact, Customer, Plan
 from custode.lib.changes import NotFound
@@ -31,6 +31,8 @@ def keys_in_database(kind: str) -> list[str]:
     """Keys --prune may remove; administrators are never among them."""
     simple = {"plan": Plan, "customer": Customer, "asset": Asset, "monitor": Monitor, "backup": BackupJob,
               "maintenance": MaintenanceWindow}
+    if kind == "monitor":  # a backup job's own monitor goes with the job
+        return list(Monitor.objects.exclude(type=BACKUP).order_by("id").values_list("key", flat=True))
     if kind in simple:
         return list(simple[kind].objects.order_by("id").values_list("key", flat=True))
     if kind == "staff":

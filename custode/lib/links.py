@@ -25,3 +25,8 @@ def status_url(customer, request: HttpRequest | None = None) -> str:
 def ping_url(monitor, request: HttpRequest | None = None) -> str:
     """Where a push monitor's job reports (``/start``, ``/fail``, ``/<code>`` and ``/log`` hang off it)."""
     return absolute(f"/ping/{monitor.push_token}", request)
+
+
+def backup_report_url(job, request: HttpRequest | None = None) -> str:
+    """Where a backup job reports its runs (``/start``, ``/replica`` and ``/restore-test`` hang off it)."""
+    return absolute(f"/backup/{job.token}", request)

@@ -20,6 +20,8 @@ from hypothesis import HealthCheck, Phase, settings, strategies as st
 from schemathesis import checks
 
 from custode.accounts.services import token_create
+from custode.backups.services import backup_save
+from custode.backups.specs import BackupSpec
 from custode.incidents import services as incidents
 from custode.notify.models import Message
 from custode.subscriptions.models import Subscriber
@@ -73,6 +75,7 @@ def world():
     site = factories.asset("acme-web", customer=acme, name="www.acme.example", public=True)
     site.depends_on.add(router)
     factories.monitor("acme-web-http", asset=site)
+    backup_save(asset="acme-web", spec=BackupSpec(id="acme-web-nightly", schedule="0 2 * * *"))
     factories.maintenance(site, start=dt.datetime(2030, 1, 1, tzinfo=dt.UTC), key="acme-night")
     incident = incidents.incident_open(root_asset=router)
     Message.objects.create(key="held-1", topic=f"incident:{incident.pk}", audience="customer", channel="email",
@@ -83,7 +86,8 @@ def world():
                                            language="it")
     _, secret = token_create(username=tech.username, can_write=True)
     ids = {"key": {"plans": "basic", "customers": "acme", "contacts": str(contact.pk), "assets": "acme-web",
-                   "monitors": "acme-web-http", "maintenance": "acme-night"},
+                   "monitors": "acme-web-http", "maintenance": "acme-night",
+                   "backups": "acme-web-nightly"},
            "incident_id": str(incident.pk), "ticket_id": str(ticket.pk), "subscriber_id": str(subscriber.pk)}
     return {"secret": secret, "ids": ids}
 

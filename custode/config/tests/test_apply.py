@@ -29,7 +29,8 @@ def apply(text: str, **options):
 def test_example_applies_as_it_is():
     report = apply(example())
     assert report.count("created") == 28
-    assert Monitor.objects.count() == 10
+    assert Monitor.objects.exclude(type="backup").count() == 10
+    assert Monitor.objects.get(type="backup").backup_job.key == "bianchi-nas-nightly"  # the job's own, staff only
     web = Asset.objects.get(key="bianchi-web")
     assert web.customer.key == "studio-bianchi"
     assert list(web.depends_on.values_list("key", flat=True)) == ["vps-01"]
