@@ -22,11 +22,14 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from django.db import close_old_connections, connections
 
+from custode.backups import verdict as backups
+from custode.backups.models import MONITOR_TYPE as BACKUP
 from custode.checks import push
 from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
@@ -68,6 +71,7 @@ class Engine:
         self.upstream = Upstream(self.monitors, self._check_now)
         self.seen_changes: int | None = None  # the highest monitor version loaded
         self.seen_pings: dt.datetime | None = None
+        self.seen_backups: dt.datetime | None = None
         self.maintenance: set[int] | None = None  # the assets in maintenance at the last look
 
     async def run(self) -> None:
@@ -112,6 +116,7 @@ class Engine:
             self._start_schedules(fresh)
         await self._mark_maintenance(changed=loaded > 0)
         await self._read_pings()
+        await self._read_backups()
 
     async def _install_all(self, rows: list[Any]) -> list[MonitorRuntime]:
         """Install ROWS; returns the new monitors. Every INSTALL_SLICE rows the loop runs what is waiting: 100,000
@@ -148,8 +153,12 @@ class Engine:
         if old is not None and old.version == row.version:
             return None
         try:
-            spec = self.shared.share(monitor_spec_of(row))
-            prepared = prepare_for(row.type)(spec)
+            if row.type == BACKUP:  # judged from its job's reports (``_read_backups``): its spec is the job's
+                spec, prepared = BackupMonitor(row.key), None
+                self.seen_backups = None  # a new or edited job: read every job's facts again at this reload
+            else:
+                spec = self.shared.share(monitor_spec_of(row))
+                prepared = prepare_for(row.type)(spec)
         except Exception as e:  # a row edited by hand into something invalid: skip it, loudly
             log.error("monitor %s has an invalid spec, not checked: %s", row.key, e)
             self.monitors.pop(row.id, None)
@@ -159,9 +168,11 @@ class Engine:
                             timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
                             version=row.version, impact=same(row.impact), last_ping_at=row.last_ping_at,
                             last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
-                            check=None if row.type == "push" else check_for(row.type), prepared=prepared)
+                            check=None if row.type in ("push", BACKUP) else check_for(row.type),
+                            prepared=prepared)
         if old is not None:
             rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
+            rt.backup = old.backup
         self.monitors[row.id] = rt
         if row.paused:
             self._record_state(rt, State.PAUSED, "paused")
@@ -189,6 +200,18 @@ class Engine:
             if rt is not None:
                 rt.last_ping_at, rt.last_ping_kind = at, kind
             self.seen_pings = max(self.seen_pings or at, at)
+
+    async def _read_backups(self) -> None:
+        """The facts of the backup jobs that reported or changed since the last look (all of them at first).
+
+        A job's ``changed_at`` is taken before its transaction commits, so the look goes back a little further
+        than the newest seen: a report committed late is read then, and reading one twice changes nothing."""
+        since = None if self.seen_backups is None else self.seen_backups - BACKUP_OVERLAP
+        for monitor_id, facts, changed_at in await self._db(store.backup_facts_since, since):
+            rt = self.monitors.get(monitor_id)
+            if rt is not None:
+                rt.backup = facts
+            self.seen_backups = max(self.seen_backups or changed_at, changed_at)
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -262,6 +285,8 @@ class Engine:
             self._push(rt)
 
     async def _execute(self, rt: MonitorRuntime) -> Result | None:
+        if rt.type == BACKUP:
+            return backups.result(rt.backup, utcnow())
         if rt.type == "push":
             return push.evaluate(last_ping_at=rt.last_ping_at, last_kind=rt.last_ping_kind, interval=rt.interval,
                                  grace=rt.spec.grace, now=utcnow(), created_at=rt.created_at)
@@ -352,9 +377,17 @@ class Engine:
 
 
 INSTALL_SLICE = 1000
+BACKUP_OVERLAP = dt.timedelta(seconds=10)  # how far before the newest job change seen the next look starts
 BACKLOG_PER_MONITOR = 3  # unwritten raw results kept per monitor while the database is away
 BACKLOG_MIN = 10_000
 TICK = 0.05  # checks start at most this early: nobody tells a check 50 ms early from one on time
+
+
+@dataclass(frozen=True, slots=True)
+class BackupMonitor:
+    """What the engine holds as a backup job's monitor's spec: its id; the rest is the job's (``Facts``)."""
+
+    id: str
 
 
 class Alarm:

@@ -14,11 +14,15 @@ import datetime as dt
 from collections import defaultdict, namedtuple
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from custode.assets.models import Asset
+from custode.backups.models import BackupJob
+from custode.backups.services import backup_facts
+from custode.directory.models import Provider
 from custode.lib import rowsets
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Impact, Monitor
@@ -274,6 +278,16 @@ def pings_since(since: dt.datetime | None) -> list[tuple[int, dt.datetime, str]]
     if since is not None:
         rows = rows.filter(last_ping_at__gt=since)
     return list(rows.values_list("id", "last_ping_at", "last_ping_kind"))
+
+
+def backup_facts_since(since: dt.datetime | None) -> list[tuple[int, Any, dt.datetime]]:
+    """(monitor id, facts, changed at) of the backup jobs changed after SINCE (every job when None)."""
+    jobs = BackupJob.objects.filter(monitor__isnull=False)
+    if since is not None:
+        jobs = jobs.filter(changed_at__gt=since)
+    jobs = list(jobs)
+    tz = Provider.get().timezone if jobs else ""
+    return [(job.monitor_id, backup_facts(job, tz), job.changed_at) for job in jobs]
 
 
 def assets_in_maintenance(now: dt.datetime) -> set[int]:
