@@ -89,7 +89,9 @@ def router_for(resource: Resource) -> Router:
         else:
             if page.offset:
                 raise InvalidQuery("offset", "give either offset or after, not both")
-            items = list(rows.filter(beyond(order, _sort_key(resource, key_type, order, page.after)))[: page.limit + 1])
+            mine = scope.limit(resource.queryset(), request, resource.owner)
+            items = list(rows.filter(beyond(order, _sort_key(resource, mine, key_type, order, page.after)))
+                         [: page.limit + 1])
         more, items = len(items) > page.limit, items[: page.limit]
         return {"count": rows.count() if page.after is None else None, "limit": page.limit, "offset": page.offset,
                 "next": _next_url(request, resource, items[-1]) if more else None,
@@ -134,15 +136,16 @@ def router_for(resource: Resource) -> Router:
     return router
 
 
-def _sort_key(resource: Resource, key_type: type, order: tuple, after: str) -> list:
-    """The sort key of the item AFTER names, from that item (its own ``id`` when the list is ordered by it,
-    so a walk goes on when the item is deleted meanwhile); InvalidQuery naming ``after`` if there is none."""
+def _sort_key(resource: Resource, rows, key_type: type, order: tuple, after: str) -> list:
+    """The sort key of the item AFTER names, from that item among ROWS (those the token may see: another
+    customer's is as unknown as a missing one), or its own ``id`` when the list is ordered by it, so a walk goes
+    on when the item is deleted meanwhile; InvalidQuery naming ``after`` if there is none."""
     if tuple(order) == (resource.lookup,) and key_type is str:
         return [after]
     if key_type is Id and not (after.isdigit() and len(after) < 19):
         raise InvalidQuery("after", f"{after!r} is not the id of a {resource.kind}: ids here are numbers")
     value = int(after) if key_type is Id else after
-    key = resource.queryset().filter(**{resource.lookup: value}).values_list(*order).first()
+    key = rows.filter(**{resource.lookup: value}).values_list(*order).first()
     if key is None:
         raise InvalidQuery("after", f"no {resource.kind} {after!r}; it may have been deleted since the page was "
                                     "read: start again without after")

@@ -144,18 +144,20 @@ def ticket_list(request: HttpRequest, page: Query[Page], where: Query[TicketFilt
         more, found = len(ids) > page.limit, rows.in_bulk(ids[:page.limit])
         items = [found[pk] for pk in ids[:page.limit] if pk in found]
     else:
-        window = selectors.queue_page(rows, page.limit, after=_after(page.after))
+        window = selectors.queue_page(rows, page.limit, after=_after(page.after, request))
         more, items = window.has_next, window.rows
     return {"count": rows.count() if page.after is None else None, "limit": page.limit, "offset": page.offset,
             "next": _next_url(request, items[-1]) if more and items else None,
             "items": selectors.tickets_out(items)}
 
 
-def _after(after: str | None) -> int | None:
-    """The number of the ticket whose id AFTER names (the last of the previous page), for ``queue_page``."""
+def _after(after: str | None, request: HttpRequest) -> int | None:
+    """The number of the ticket whose id AFTER names (the last of the previous page), for ``queue_page``; one
+    the token may not see is as unknown as a missing one."""
     if after is None:
         return None
-    number = (Ticket.objects.filter(pk=int(after)).values_list("number", flat=True).first()
+    mine = scope.limit(Ticket.objects.all(), request, "customer_id")
+    number = (mine.filter(pk=int(after)).values_list("number", flat=True).first()
               if after.isdigit() and len(after) < 19 else None)
     if number is None:
         raise InvalidQuery("after", f"{after!r} is not the id of a ticket; follow `next`, or leave it out to start "
