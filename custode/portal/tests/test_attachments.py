@@ -110,3 +110,15 @@ def test_an_internal_notes_file_or_one_of_another_ticket_is_404_like_a_missing_o
                  f"/portal/tickets/{world.mine.number}/files/{world.their_file.pk}/"):
         answer = as_lucia.get(path)
         assert (answer.status_code, answer.content) == (404, missing.content), path
+
+
+def test_a_reply_with_a_file_and_a_forged_csrf_token_is_refused_in_the_contacts_language(as_lucia, world):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.cookies = as_lucia.cookies  # Lucía's session, without the form's token
+    before = written()
+    refused = browser.post(f"/portal/tickets/{world.mine.number}/", {
+        "body": "Adjunto.", "files": [upload("copia.zip")], "csrfmiddlewaretoken": "forged" * 6})
+    assert refused.status_code == 403 and "No se ha registrado nada" in refused.content.decode()
+    assert written() == before

@@ -1,5 +1,6 @@
 """A real browser, at a phone's width, does what a Spanish contact does: asks for a link, follows the one a real
-SMTP server (aiosmtpd) received, opens a request, books a call, and sees both in the list, all in Spanish.
+SMTP server (aiosmtpd) received, opens a request with a file, books a call, and sees both in the list, all in
+Spanish.
 
 Headless Chromium (/usr/bin/chromium) through Playwright, Custode's ASGI app on loopback port 31480, the mail
 server on 31481; screenshots go to CUSTODE_TEST_ARTIFACTS when set, else the test's temporary directory.
@@ -99,8 +100,11 @@ def test_a_spanish_contact_logs_in_from_the_mail_opens_a_request_and_books_a_cal
     page.get_by_label("Servicio afectado").select_option(label="NAS recepción")
     page.get_by_label("Prioridad").select_option("high")
     page.get_by_label("Descripción").fill("Desde esta mañana, cada diez minutos.")
+    page.get_by_label("Adjuntar archivos").set_input_files(
+        [{"name": "pitido.txt", "mimeType": "text/plain", "buffer": b"beep beep"}])
     page.get_by_role("button", name="Abrir la solicitud").click()
     assert page.get_by_role("heading", name=re.compile("El NAS pita")).is_visible()
+    assert page.get_by_role("link", name="pitido.txt").is_visible()
 
     page.get_by_role("link", name="Llámenme").click()
     page.locator("input[name=start]").first.check()
@@ -116,7 +120,8 @@ def test_a_spanish_contact_logs_in_from_the_mail_opens_a_request_and_books_a_cal
 
     call = Callback.objects.get()
     assert call.staff == anna and call.ticket.channel == Channel.PHONE
-    assert Ticket.objects.filter(customer=world.mirador, channel=Channel.PORTAL, subject="El NAS pita").exists()
+    made = Ticket.objects.get(customer=world.mirador, channel=Channel.PORTAL, subject="El NAS pita")
+    assert [bytes(a.data) for a in made.replies.get().attachments.all()] == [b"beep beep"]
     confirmation = delivered(smtp, "lucia@mirador.example", count=2)[-1]
     assert confirmation["Subject"].startswith(f"[#{call.ticket.number}] Llamada reservada para el ")
     [notice] = delivered(smtp, "anna@example.com")
