@@ -58,6 +58,11 @@ def configured(args):
         low, _, high = args.port_range.partition("-")
         if not (low.isdigit() and high.isdigit() and 1024 <= int(low) <= int(high) <= 65535):
             raise SystemExit(f"--port-range {args.port_range!r}: must be LOW-HIGH, like 20000-20099")
+        ephemeral = _ephemeral_ports()
+        if ephemeral and int(low) <= ephemeral[1] and int(high) >= ephemeral[0]:
+            raise SystemExit(f"--port-range {args.port_range!r}: overlaps the ports this machine gives outgoing "
+                             f"connections ({ephemeral[0]}-{ephemeral[1]}, net.ipv4.ip_local_port_range): a "
+                             f"server restarted there may find its port taken by a check; choose one outside it")
         PORTS[:] = range(int(low), int(high) + 1)
     if not args.postgres:
         yield "sqlite"
@@ -68,6 +73,14 @@ def configured(args):
             yield "postgresql"
         finally:
             DATABASE_URL = None
+
+
+def _ephemeral_ports() -> tuple[int, int] | None:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return None
+    return int(low), int(high)
 
 
 @contextmanager
