@@ -3,8 +3,9 @@ processes, the sites on a loopback HTTP target that dies, and a real SMTP server
 
 The shared server dies and its forty sites with it: one incident, one alert to the on-call technician,
 one e-mail to each customer contact in their language naming only their sites and signed by a person;
-when the server is back, one "resolved" e-mail each. Neither a mail server that refuses for two minutes
-nor a SIGKILL of the engine and notifier mid-incident repeats or loses a message.
+when the server is back, one "resolved" e-mail each, and one ticket each saying what happened. Neither a mail
+server that refuses for two minutes nor a SIGKILL of the engine and notifier mid-incident repeats or loses a
+message, or opens a ticket twice.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from custode.notify.models import Message
 from custode.notify.tests.peers import SmtpServer
 from custode.server.tests.processes import Child, custode_env, shared_database_url
 from custode.testing.scenarios import LANGUAGES, contact_addresses, forty_sites
+from custode.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,6 +79,16 @@ class Story:
         return Counter(m["To"].addresses[0].addr_spec for m in self.smtp.mailbox.messages)
 
 
+def one_incident_ticket_per_affected_customer() -> bool:
+    """Each customer told of the incident has exactly one ticket about it (channel `incident`), nobody else any.
+
+    Customers on both sides, by their id: an AffectedCustomer row's own id equals its customer's only in a
+    database where both tables were numbered from 1 together."""
+    incident = Incident.objects.get()
+    tickets = Counter(Ticket.objects.filter(channel="incident").values_list("customer_id", flat=True))
+    return tickets == Counter(incident.affected.values_list("customer_id", flat=True))
+
+
 def all_up() -> bool:
     return not Monitor.objects.exclude(state="up").exists()
 
@@ -126,10 +138,12 @@ def test_a_dead_server_gives_one_incident_one_alert_and_one_email_per_contact_in
 
     story.target_up()
     wait_for(lambda: received(story, 2), 60, "a resolved e-mail to every contact and the technician")
+    wait_for(one_incident_ticket_per_affected_customer, 30, "one ticket about the outage per customer told of it")
     time.sleep(3)
     story.stop()
     assert story.mail_to() == Counter({a: 2 for a in EVERYONE})
     assert Incident.objects.get().status == Status.RESOLVED
+    assert one_incident_ticket_per_affected_customer()
 
 
 def test_emails_wait_for_a_mail_server_down_for_two_minutes_and_then_arrive_once(story, smtp):
@@ -161,10 +175,12 @@ def test_engine_and_notifier_killed_mid_incident_lose_nothing_and_repeat_only_a_
     wait_for(lambda: received(story, 1), 60, "the opened e-mails, after the restart")
     story.target_up()
     wait_for(lambda: received(story, 2), 60, "the resolved e-mails")
+    wait_for(one_incident_ticket_per_affected_customer, 30, "one ticket about the outage per customer told of it")
     story.kill()
-    story.start()  # a restart after everything was sent must send nothing again
+    story.start()  # a restart after everything was sent must send nothing again, nor open a ticket again
     time.sleep(8)
     story.stop()
+    assert one_incident_ticket_per_affected_customer()
     messages = Counter((m["To"].addresses[0].addr_spec, m["Message-ID"]) for m in story.smtp.mailbox.messages)
     assert Counter(address for address, _ in messages) == Counter({a: 2 for a in EVERYONE})  # two distinct each
     assert sum(copies - 1 for copies in messages.values()) <= 1  # the one mid-delivery kill: at most one repeat
