@@ -121,26 +121,27 @@ class Clock:
     def windows(self, start: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """Support time from START on, as UTC instants, in order; a day's adjacent windows are joined."""
         day = start.astimezone(self.tz).date() - dt.timedelta(days=1)  # a range may end after START's midnight
-        pending: tuple[dt.datetime, dt.datetime] | None = None
         for _ in range(_SEARCH_DAYS):
-            if not self.is_holiday(day):
-                for a, b in self.hours.days[day.weekday()]:
-                    window = (self._instant(day, a), self._instant(day, b))
-                    if window[1] <= start or window[0] == window[1]:
-                        continue
-                    window = (max(window[0], start), window[1])
-                    if pending and window[0] <= pending[1]:
-                        pending = (pending[0], max(pending[1], window[1]))
-                        continue
-                    if pending:
-                        yield pending
-                    pending = window
+            for a, b in _day_windows(self, day):
+                if b > start:
+                    yield max(a, start), b
             day += dt.timedelta(days=1)
-            if pending:  # a day's windows end by its midnight: yield them day by day, not joined for two years (24/7)
-                yield pending
-                pending = None
-        if pending:
-            yield pending
+
+    def day_windows(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """Local DAY's support time as UTC instants, its adjacent windows joined; none on a holiday. Days are
+        not joined to each other, so a 24/7 clock is read day by day, not two years at once."""
+        out: list[tuple[dt.datetime, dt.datetime]] = []
+        if self.is_holiday(day):
+            return ()
+        for a, b in self.hours.days[day.weekday()]:
+            window = (self._instant(day, a), self._instant(day, b))
+            if window[0] == window[1]:
+                continue
+            if out and window[0] <= out[-1][1]:
+                out[-1] = (out[-1][0], max(out[-1][1], window[1]))
+            else:
+                out.append(window)
+        return tuple(out)
 
     def _instant(self, day: dt.date, minutes: int) -> dt.datetime:
         """Local DAY at MINUTES after midnight as a UTC instant; 24:00 is the next midnight. A time skipped by
@@ -163,13 +164,25 @@ class Clock:
     def due(self, start: dt.datetime, seconds: float, pauses: Sequence[Pause] = ()) -> dt.datetime | None:
         """The instant at which SECONDS of support time after START are used up, not counting PAUSES.
         None while a pause that began before then is still open: a paused clock has no due time."""
-        left = dt.timedelta(seconds=seconds)
+        return self.dues(start, [seconds], pauses)[0]
+
+    def dues(self, start: dt.datetime, seconds: Sequence[float],
+             pauses: Sequence[Pause] = ()) -> list[dt.datetime | None]:
+        """``due`` of each of SECONDS, in one walk over the support time (a ticket's four due times share it)."""
+        order = sorted(range(len(seconds)), key=lambda i: seconds[i])
+        out: list[dt.datetime | None] = [None] * len(seconds)
+        if not order:
+            return out
+        used, k = dt.timedelta(0), 0
         for a, b in self._free(start, pauses):
             if b is None:
-                return None
-            if b - a >= left:
-                return a + left
-            left -= b - a
+                return out
+            while k < len(order) and b - a >= (left := dt.timedelta(seconds=seconds[order[k]]) - used):
+                out[order[k]] = a + left
+                k += 1
+            if k == len(order):
+                return out
+            used += b - a
         raise ValueError("these support hours never come: no due time within two years")
 
     def counted(self, start: dt.datetime, end: dt.datetime, pauses: Sequence[Pause] = ()) -> float:
@@ -201,6 +214,13 @@ class Clock:
                     break
             if a < b:
                 yield a, b
+
+
+@lru_cache(maxsize=8192)
+def _day_windows(clock: Clock, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """``Clock.day_windows``, kept: the tickets of a plan share their days, and working out a day's instants
+    (zone conversions, the DST gap) is most of what computing a due time costs."""
+    return clock.day_windows(day)
 
 
 def clock(hours: str, tz: ZoneInfo | str, country: str | None = None) -> Clock:

@@ -94,6 +94,15 @@ def test_a_clock_paused_now_has_no_due_time():
     assert clock(*OFFICE).due(at("2026-12-07T09:00+01:00"), 30 * M, [pause]) == at("2026-12-07T09:30+01:00")
 
 
+def test_several_due_times_in_one_walk_are_those_found_one_by_one():
+    pauses = [(at("2026-12-07T10:00+01:00"), at("2026-12-07T11:00+01:00")), (at("2026-12-09T12:00+01:00"), None)]
+    start, seconds = at("2026-12-04T17:30+01:00"), [4 * H, 0, 30 * M, 10 * H, 3 * H, 30 * M]
+    for plan in (OFFICE, SPLIT, ALWAYS, LONDON):
+        office = clock(*plan)
+        assert office.dues(start, seconds, pauses) == [office.due(start, s, pauses) for s in seconds]
+    assert clock(*OFFICE).dues(start, []) == []
+
+
 def test_support_time_between_two_instants_skips_nights_holidays_and_pauses():
     office = clock(*OFFICE)
     assert office.counted(at("2026-12-07T09:00+01:00"), at("2026-12-09T10:00+01:00")) == 10 * H
