@@ -1,0 +1,1 @@
+"""Custode's agent (``pip install ./agent``, command ``custode-agent``). Standard library only."""

@@ -1,0 +1,3 @@
+from custode_agent.cli import main
+
+raise SystemExit(main())
