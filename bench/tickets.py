@@ -77,7 +77,7 @@ def world(tickets: int) -> tuple[str, int]:
     waiting = [t for t in made if t.status in ("waiting", "resolved")]
     Event.objects.bulk_create((Event(ticket=t, at=t.opened_at + dt.timedelta(minutes=30), kind="paused")
                                for t in waiting), batch_size=5000)
-    services.sla_refresh_stale(now=now)
+    services.sla_refresh_stale()
     busy = Ticket.objects.filter(status="open").values_list("customer__key", flat=True).first()
     return busy, sum(1 for t in made if t.status != "closed")
 

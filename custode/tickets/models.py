@@ -1,8 +1,8 @@
 """The service desk: a customer's requests, their thread, the time spent, and the clock the plan promises.
 
-A ticket's SLA due times are stored for the queue to sort by; they are always recomputed from the ticket's
-event log (opened, paused, resumed) and the plan as it is now, so a plan or asset change recomputes them
-right (``custode.tickets.sla``).
+A ticket's SLA figures (due and warning times, pauses, its state but for the time) are stored for the queue to
+sort by and for pages to read; they are always recomputed from the ticket's event log (opened, paused,
+resumed) and the plan as it is now, so a plan or asset change recomputes them right (``custode.tickets.sla``).
 """
 
 from __future__ import annotations
@@ -53,8 +53,16 @@ class Ticket(models.Model):
     resolution_due = models.DateTimeField(blank=True, null=True)
     next_due = models.DateTimeField(blank=True, null=True,
                                     help_text=_("the earliest due time not yet met: what the queue sorts by"))
+    first_response_warn = models.DateTimeField(blank=True, null=True, help_text=_("75 % of the first response target"))
+    resolution_warn = models.DateTimeField(blank=True, null=True, help_text=_("75 % of the resolution target"))
+    paused_seconds = models.FloatField(default=0, help_text=_("how long the clock stood paused, in pauses ended"))
+    paused_since = models.DateTimeField(blank=True, null=True, help_text=_("when the pause still open began"))
+    sla_state = models.CharField(max_length=8, blank=True,
+                                 help_text=_("the clock but for the time: running, paused, met, breached (met "
+                                             "late); empty without a promise. Warning and breach by the time are "
+                                             "read against the due times"))
     sla_basis = models.CharField(max_length=64, blank=True,
-                                 help_text=_("what the due times were computed from; a change recomputes them"))
+                                 help_text=_("what the SLA figures were computed from; a change recomputes them"))
     next_alarm = models.DateTimeField(blank=True, null=True, db_index=True,
                                       help_text=_("when the assignee is next warned (75 % of a target, or its breach)"))
     alarms_sent = models.JSONField(default=list, blank=True,
@@ -64,7 +72,8 @@ class Ticket(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "customer"], name="ticket_per_incident_customer")]
-        indexes = [models.Index(fields=["status", "next_due", "id"], name="tickets_queue"),
+        indexes = [models.Index(fields=["status", "next_due", "number"], name="tickets_queue"),
+                   models.Index(fields=["next_due", "number"], name="tickets_due"),
                    models.Index(fields=["customer", "status"], name="tickets_customer_status")]
 
     def __str__(self) -> str:

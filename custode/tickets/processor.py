@@ -19,6 +19,6 @@ def step() -> bool:
     now = timezone.now()
     refreshed = 0
     if time.monotonic() - _last_refresh[0] >= REFRESH_EVERY:
-        refreshed = services.sla_refresh_stale(now=now)
+        refreshed = services.sla_refresh_stale()
         _last_refresh[0] = time.monotonic()
     return bool(refreshed + services.sla_warn(now=now) + proactive.step())

@@ -20,7 +20,6 @@ def ticket_rows() -> QuerySet[Ticket]:
     minutes = (TimeEntry.objects.filter(ticket=OuterRef("pk")).order_by().values("ticket")
                .annotate(total=Sum("minutes")).values("total"))
     return (Ticket.objects.select_related("customer__plan", "asset", "assignee__user")
-            .prefetch_related("events")
             .annotate(minutes=Coalesce(Subquery(minutes, output_field=IntegerField()), Value(0))))
 
 
@@ -77,8 +76,9 @@ def _due_walk(rows, order, limit: int, *, key=None, backwards: bool = False) -> 
 
 
 def clocks(tickets: list[Ticket], *, now: dt.datetime | None = None) -> list[sla.Sla | None]:
-    """The SLA of each of TICKETS at NOW (read with ``ticket_rows``): the provider's timezone read once and each
-    plan's terms for an asset kind worked out once, not once a ticket."""
+    """The SLA of each of TICKETS at NOW (read with ``ticket_rows``), from the figures stored on them: the
+    provider's timezone read once and each plan's terms for an asset kind worked out once, not once a ticket,
+    to tell the figures still in force from those a plan change has not yet recomputed (worked out live)."""
     if not tickets:
         return []
     tz, terms, out = Provider.get().timezone, {}, []

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 
 from custode.assets.models import Asset
@@ -63,7 +64,7 @@ def ticket_open(*, customer: str, subject: str, body: str, asset: str | None = N
                                      contact=person,
                                      author_name=(person.name if person else staff.name if staff else ""))
         _attach(first, files)
-        sla_refresh(ticket, now=now)
+        sla_refresh(ticket)
     return ticket
 
 
@@ -126,7 +127,7 @@ def ticket_reply(*, ticket: Ticket, body: str, public: bool = True, staff: Staff
             Event.objects.create(ticket=ticket, at=now, kind=Event.Kind.RESPONDED, author=staff)
         if staff is None and ticket.status in STOPPED:
             _move(ticket, Status.OPEN, None, now)
-        sla_refresh(ticket, now=now)
+        sla_refresh(ticket)
         if staff is not None and public:
             _mail_reply(ticket, reply)
     return reply
@@ -153,7 +154,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, staff: StaffProfile | None
             if status not in MOVES[ticket.status]:
                 raise Invalid("status", f"ticket #{ticket.number} is {ticket.status}; it cannot become {status}")
             _move(ticket, status, staff, now)
-            sla_refresh(ticket, now=now)
+            sla_refresh(ticket)
     return ticket
 
 
@@ -224,43 +225,71 @@ CLOCK_EVENTS = (Event.Kind.PAUSED, Event.Kind.RESUMED)
 
 
 def sla_of(ticket: Ticket, *, now: dt.datetime | None = None, terms: sla.Terms | None = None) -> sla.Sla | None:
-    """TICKET's SLA at NOW from its event log and its plan as it is now."""
-    cached = getattr(ticket, "_prefetched_objects_cache", {}).get("events")
-    events = ([(e.kind, e.at) for e in cached if e.kind in CLOCK_EVENTS] if cached is not None
-              else ticket.events.filter(kind__in=CLOCK_EVENTS).values_list("kind", "at"))
-    return sla.compute(terms or terms_of(ticket), opened_at=ticket.opened_at,
-                       first_response_at=ticket.first_response_at, resolved_at=ticket.resolved_at,
-                       paused=sla.pauses(events), now=now or timezone.now())
+    """TICKET's SLA at NOW as its plan says now: from the figures stored on it when they were computed from
+    the terms in force (TERMS, when the caller has them), else worked out from its event log."""
+    terms = terms or terms_of(ticket)
+    now = now or timezone.now()
+    if ticket.sla_basis == terms.basis:
+        clock = stored_figures(ticket)
+    else:
+        clock = _figures(terms, ticket)
+    return None if clock is None else clock.at(now)
 
 
-def _apply(ticket: Ticket, terms: sla.Terms, now: dt.datetime | None) -> None:
-    clock = sla_of(ticket, now=now, terms=terms)
-    ticket.first_response_due = clock.first_response_due if clock else None
-    ticket.resolution_due = clock.resolution_due if clock else None
-    ticket.next_due = clock.next_due if clock else None
-    ticket.sla_basis = terms.basis
-    pending = [at for name, at in (clock.alarms() if clock else []) if name not in ticket.alarms_sent]
-    ticket.next_alarm = min(pending, default=None) if ticket.status == Status.OPEN else None
+def stored_figures(ticket: Ticket) -> sla.Figures | None:
+    if not ticket.sla_state:
+        return None
+    return sla.Figures(ticket.first_response_due, ticket.resolution_due, ticket.first_response_warn,
+                       ticket.resolution_warn, ticket.first_response_at, ticket.resolved_at, ticket.paused_seconds,
+                       ticket.paused_since, ticket.sla_state)
 
 
-SLA_FIELDS = ["first_response_due", "resolution_due", "next_due", "sla_basis", "next_alarm"]
+def _figures(terms: sla.Terms, ticket: Ticket) -> sla.Figures | None:
+    """TICKET's figures under TERMS, from its event log."""
+    events = ticket.events.filter(kind__in=CLOCK_EVENTS).values_list("kind", "at")
+    return sla.figures(terms, opened_at=ticket.opened_at, first_response_at=ticket.first_response_at,
+                       resolved_at=ticket.resolved_at, paused=sla.pauses(events))
 
 
-def sla_refresh(ticket: Ticket, *, now: dt.datetime | None = None, terms: sla.Terms | None = None) -> None:
-    """Store TICKET's due times as its plan says now, for the queue to sort by."""
-    _apply(ticket, terms or terms_of(ticket), now)
+SLA_FIELDS = ["first_response_due", "resolution_due", "first_response_warn", "resolution_warn", "paused_seconds",
+              "paused_since", "sla_state", "next_due", "sla_basis", "next_alarm"]
+
+
+def _sla_values(figures: sla.Figures | None, *, basis: str, status: str, alarms_sent: list[str]) -> dict:
+    """The SLA_FIELDS of a ticket in STATUS whose clock comes to FIGURES (None: no promise) under terms of BASIS,
+    ALARMS_SENT already written."""
+    if figures is None:
+        return {**dict.fromkeys(SLA_FIELDS), "paused_seconds": 0.0, "sla_state": "", "sla_basis": basis}
+    pending = [at for name, at in figures.alarms() if name not in alarms_sent]
+    return {"first_response_due": figures.first_response_due, "resolution_due": figures.resolution_due,
+            "first_response_warn": figures.first_response_warn, "resolution_warn": figures.resolution_warn,
+            "paused_seconds": figures.paused_seconds, "paused_since": figures.paused_since,
+            "sla_state": figures.state, "next_due": figures.next_due, "sla_basis": basis,
+            "next_alarm": min(pending, default=None) if status == Status.OPEN else None}
+
+
+def sla_refresh(ticket: Ticket, *, terms: sla.Terms | None = None) -> None:
+    """Store TICKET's SLA figures as its plan and its event log say now, for the queue to sort by and the pages
+    to read. Called in the transaction of every change to its clock (opened, replied, paused, resumed)."""
+    terms = terms or terms_of(ticket)
+    values = _sla_values(_figures(terms, ticket), basis=terms.basis, status=ticket.status,
+                         alarms_sent=ticket.alarms_sent)
+    for name, value in values.items():
+        setattr(ticket, name, value)
     ticket.save(update_fields=SLA_FIELDS)
 
 
-def sla_refresh_stale(*, now: dt.datetime | None = None, chunk: int = 2000) -> int:
-    """Recompute the tickets not closed whose plan, holidays, targets or asset kind changed since their due
-    times were stored (however the change was made: a form, the API, a config file). Returns how many."""
+def sla_refresh_stale(*, chunk: int = 2000) -> int:
+    """Recompute the tickets not closed whose plan, holidays, targets or asset kind changed since their figures
+    were stored (however the change was made: a form, the API, a config file), and any ticket never computed.
+    Returns how many. Each plan's terms are worked out once, each ticket's events read with its chunk's in one
+    query, and the figures written with one prepared statement a chunk."""
     tz = Provider.get().timezone
+    plans = {plan.pk: plan for plan in Plan.objects.all()}
     terms: dict[tuple, sla.Terms] = {}
     stale: list[tuple[int, sla.Terms]] = []
-    rows = Ticket.objects.exclude(status=Status.CLOSED).values_list(
+    rows = Ticket.objects.exclude(status=Status.CLOSED, sla_basis__gt="").values_list(
         "id", "sla_basis", "customer__plan_id", "asset__kind")
-    plans = {plan.pk: plan for plan in Plan.objects.all()}
     for pk, basis, plan_id, kind in rows.iterator(chunk_size=chunk):
         key = (plan_id, kind)
         if key not in terms:
@@ -269,22 +298,34 @@ def sla_refresh_stale(*, now: dt.datetime | None = None, chunk: int = 2000) -> i
             stale.append((pk, terms[key]))
     for start in range(0, len(stale), chunk):
         part = dict(stale[start:start + chunk])
-        tickets = list(Ticket.objects.filter(pk__in=part).prefetch_related("events"))
-        for ticket in tickets:
-            _apply(ticket, part[ticket.pk], now)
-        _store_sla(tickets)
+        events: dict[int, list] = {pk: [] for pk in part}
+        for pk, kind, at in (Event.objects.filter(ticket__in=part, kind__in=CLOCK_EVENTS).order_by("at", "id")
+                             .values_list("ticket_id", "kind", "at")):
+            events[pk].append((kind, at))
+        values = []
+        for pk, opened_at, first_response_at, resolved_at, status, alarms_sent in (
+                Ticket.objects.filter(pk__in=part).values_list("id", "opened_at", "first_response_at", "resolved_at",
+                                                               "status", "alarms_sent")):
+            clock = sla.figures(part[pk], opened_at=opened_at, first_response_at=first_response_at,
+                                resolved_at=resolved_at, paused=sla.pauses(events[pk]))
+            values.append((pk, _sla_values(clock, basis=part[pk].basis, status=status, alarms_sent=alarms_sent)))
+        _store_sla(values)
     return len(stale)
 
 
-def _store_sla(tickets: list[Ticket]) -> None:
-    """Write the SLA_FIELDS of TICKETS with one prepared UPDATE run for each row: bulk_update's CASE of every row
-    for every field takes longer to build than the database takes to run it, at thousands of tickets."""
+def _store_sla(values: list[tuple[int, dict]]) -> None:
+    """Write the SLA_FIELDS VALUES of tickets (id, {field: value}) with one prepared UPDATE run for each row:
+    bulk_update's CASE of every row for every field takes longer to build than the database takes to run it,
+    at thousands of tickets."""
     fields = [Ticket._meta.get_field(name) for name in SLA_FIELDS]
-    quote = connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]  # not the proxy: it costs a lookup for every value prepared
+    quote = db.ops.quote_name
     sql = (f"UPDATE {quote(Ticket._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
            f"WHERE {quote(Ticket._meta.pk.column)} = %s")
-    rows = [[f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk] for t in tickets]
-    with transaction.atomic(), connection.cursor() as cursor:
+    prepare = [db.ops.adapt_datetimefield_value if isinstance(f, models.DateTimeField)  # our own aware instants
+               else partial(f.get_db_prep_save, connection=db) for f in fields]
+    rows = [[prep(row[f.name]) for f, prep in zip(fields, prepare)] + [pk] for pk, row in values]
+    with transaction.atomic(), db.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
@@ -308,5 +349,5 @@ def sla_warn(*, now: dt.datetime | None = None, batch: int = 50) -> int:
                 outbox_enqueue(messages=messages.sla_warning(ticket, fired[-1], clock))
                 ticket.alarms_sent = [*ticket.alarms_sent, *fired]
                 ticket.save(update_fields=["alarms_sent"])
-            sla_refresh(ticket, now=now)
+            sla_refresh(ticket)
     return len(due)
