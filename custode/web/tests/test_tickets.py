@@ -57,7 +57,7 @@ def test_an_asset_of_another_customer_is_refused_next_to_its_field(staff_client,
         "customer": "studio-bianchi", "subject": "Site", "body": "x", "asset": "mirador-site",
         "priority": "normal", "channel": "phone"})
     assert answer.status_code == 400
-    assert "asset &#x27;mirador-site&#x27; is not &#x27;studio-bianchi&#x27;" in answer.content.decode()
+    assert "customer &#x27;studio-bianchi&#x27; has no asset &#x27;mirador-site&#x27;" in answer.content.decode()
     assert not Ticket.objects.exists()
 
 
