@@ -28,9 +28,10 @@ def open_incidents_of(asset_ids: Iterable[int]) -> list[Incident]:
 
     Incidents of a failed job or a degradation are not among them: an outage never joins or takes them."""
     ids = list(asset_ids)
+    touching = Incident.assets.through.objects.filter(asset_id__in=ids).values("incident_id")
     return list(
         Incident.objects.exclude(status=Status.RESOLVED).filter(impact=Impact.OUTAGE)
-        .filter(Q(root_asset__in=ids) | Q(assets__in=ids)).distinct().order_by("opened_at", "id")
+        .filter(Q(root_asset__in=ids) | Q(pk__in=touching)).order_by("opened_at", "id")
     )
 
 

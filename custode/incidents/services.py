@@ -123,9 +123,12 @@ def incident_join(
         elif asset_ids:
             graph = graph or g.graph_load()
             incident.assets.add(*g.touched(graph, asset_ids))
-        new = _add_affected(incident, {c.pk for c in customers}, at)
+        # An outage's customers are the owners of its assets: without new assets or customers there are none new
+        # (in a storm, the sites joining their server's incident one by one would each re-read them all).
+        news = asset_ids or customers or incident.impact != Impact.OUTAGE
+        new = _add_affected(incident, {c.pk for c in customers}, at) if news else []
         if monitors:
-            incident_recheck_stable(incident=incident, at=at)
+            incident_recheck_stable(incident=incident, at=at, joined=monitors)
         if new and incident.confirmed_at is not None:
             _tell_opened(incident, at)
     return new
@@ -155,10 +158,15 @@ def _tell_opened(incident: Incident, at: dt.datetime) -> None:
     untold.update(notified_at=at)
 
 
-def incident_recheck_stable(*, incident: Incident, at: dt.datetime) -> bool:
-    """Start the stable period when every monitor of the incident is up again, end it when one is not."""
-    states = list(incident.monitors.values_list("state", flat=True))
-    recovered = bool(states) and all(s in RECOVERED for s in states)
+def incident_recheck_stable(*, incident: Incident, at: dt.datetime, joined: Iterable[Monitor] = ()) -> bool:
+    """Start the stable period when every monitor of the incident is up again, end it when one is not.
+
+    A monitor JOINED just now that is not up settles it without reading the incident's other monitors."""
+    if any(m.state not in RECOVERED for m in joined):
+        recovered = False
+    else:
+        states = list(incident.monitors.values_list("state", flat=True))
+        recovered = bool(states) and all(s in RECOVERED for s in states)
     since = (incident.stable_since or at) if recovered else None
     if since != incident.stable_since:
         incident.stable_since = since

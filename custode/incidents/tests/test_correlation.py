@@ -174,7 +174,8 @@ def test_a_step_applies_changes_for_its_time_budget_and_leaves_the_rest_for_the_
 
     world = build()
     down([world.server_monitor, *world.site_monitors[:3]], T0)
-    monkeypatch.setattr(processor, "BUDGET", 0.0)  # every change takes longer than no time at all
+    monkeypatch.setattr(processor, "BUDGET", 0.0)  # every claim takes longer than no time at all
+    monkeypatch.setattr(processor, "CLAIM", 1)
     for applied in range(1, 5):
         assert processor.consume_changes(now=T0 + S) is True
         assert StateChange.objects.exclude(processed_at=None).count() == applied
@@ -234,3 +235,44 @@ def test_after_a_backlog_a_held_incident_waits_for_the_changes_written_before_it
     assert held.merged_into.root_asset == world.server
     assert not Message.objects.filter(topic=f"incident:{held.pk}").exists()
     assert Message.objects.filter(audience="staff", key__contains=":opened:").count() == 2 * 2  # server, outsider
+
+
+def test_monitors_coming_up_outside_any_incident_are_consumed_in_one_step_and_change_nothing():
+    from custode.incidents import processor
+
+    world = build()
+    for monitor in [world.server_monitor, *world.site_monitors, world.outsider_monitor]:
+        factories.state_change(monitor, State.UP, at=T0)  # first start: unknown -> up
+
+    assert processor.consume_changes(now=T0 + S) is True
+
+    assert not StateChange.objects.filter(processed_at=None).exists()
+    assert processor.consume_changes(now=T0 + S) is False
+    assert not Incident.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_a_site_down_and_up_again_within_one_batch_still_opens_and_then_settles_its_incident():
+    world = build()
+    site = world.site_monitors[0]
+    factories.state_change(site, State.DOWN, at=T0)
+    factories.state_change(site, State.UP, at=T0 + 30 * S)
+
+    run(T0 + 31 * S)
+
+    incident = Incident.objects.get()
+    assert incident.root_asset == world.sites[0]
+    assert incident.stable_since is not None
+    assert incident.monitors.get() == site
+
+
+def test_a_monitor_coming_up_that_is_in_an_open_incident_starts_its_stable_period():
+    world = build()
+    down([world.server_monitor], T0)
+    run(T0 + S)
+    factories.state_change(world.server_monitor, State.UP, at=T0 + 60 * S)
+    factories.state_change(world.outsider_monitor, State.UP, at=T0 + 60 * S)
+
+    run(T0 + 61 * S)
+
+    assert Incident.objects.get().stable_since == T0 + 60 * S
