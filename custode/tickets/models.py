@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
-    OPEN = "open", _("Open")
-    WAITING = "waiting", _("Waiting on the customer")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
+    # Contexts of their own: a request's status agrees with its noun (es "solicitud", it "richiesta"), where the
+    # same English words elsewhere name lists of incidents.
+    OPEN = "open", pgettext_lazy("ticket status", "Open")
+    WAITING = "waiting", pgettext_lazy("ticket status", "Waiting on the customer")
+    RESOLVED = "resolved", pgettext_lazy("ticket status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("ticket status", "Closed")
 
 
 class Priority(models.TextChoices):

@@ -40,7 +40,7 @@ def test_bad_file_exits_non_zero_naming_file_line_and_field(custode, tmp_path):
                                                                "interval: 60\n            retries: 2"))
     result = custode("apply", "-f", str(bad))
     assert result.returncode == 1
-    assert "custode.yaml:70 customers[0].assets[0].monitors[0].interval: must be a duration like 30s, 5m, 2h" in result.stderr
+    assert "custode.yaml:71 customers[0].assets[0].monitors[0].interval: must be a duration like 30s, 5m, 2h" in result.stderr
     assert "nothing was applied" in result.stderr
     assert custode("export").stdout == "{}\n"
 
