@@ -309,7 +309,10 @@ def count(received: list, kills: list[float]) -> dict:
     return {
         "written": len(outbox), "received": len(received), "distinct": len(copies),
         "sent_not_received": sorted(p for p, m in outbox.items() if m.status == "sent" and p not in got),
-        "not_sent": sorted(p for p, m in outbox.items() if m.status not in ("sent", "discarded")),
+        "not_sent": [f"{p}: {m.status}, {m.attempts} attempts, written {m.created_at:%H:%M:%S}, next attempt "
+                     f"{m.next_attempt_at:%H:%M:%S}, lease {m.lease[:8] or '-'} until {m.leased_until or '-'}, "
+                     f"last error {m.last_error[:120]!r}"
+                     for p, m in sorted(outbox.items()) if m.status not in ("sent", "discarded")],
         "untold": sorted(owed() - set(event.values())),
         "repeated": sum(len(copies[mid]) - 1 for mid in repeats),
         "repeated_in_window": sum(len(copies[mid]) - 1 for mid in in_window),
