@@ -183,23 +183,17 @@ class Joins:
         self.above.clear()
 
 
-def apply_change(change: StateChange, graph: g.Graph, windows: list[Window] | None = None,
-                 joins: Joins | None = None) -> None:
-    """Apply CHANGE; joins of failed monitors wait in JOINS, when given, for the caller to flush."""
-    mine = joins is None
-    joins = joins or Joins(graph)
+def apply_change(change: StateChange, graph: g.Graph, windows: list[Window], joins: Joins) -> None:
+    """Apply CHANGE; joins of failed monitors wait in JOINS for the caller to flush."""
     if change.to_state == State.DOWN:
-        went_down(change.monitor, change.at, graph,
-                  maintenance_between(change.at, change.at) if windows is None else windows, joins)
-    else:
-        joins.flush()
-        if change.to_state == State.ERROR:
-            outbox_enqueue(messages=messages.check_error(change))
-        elif change.to_state in services.RECOVERED:
-            for incident in Incident.objects.exclude(status=Status.RESOLVED).filter(monitors=change.monitor):
-                services.incident_recheck_stable(incident=incident, at=change.at)
-    if mine:
-        joins.flush()
+        went_down(change.monitor, change.at, graph, windows, joins)
+        return
+    joins.flush()
+    if change.to_state == State.ERROR:
+        outbox_enqueue(messages=messages.check_error(change))
+    elif change.to_state in services.RECOVERED:
+        for incident in Incident.objects.exclude(status=Status.RESOLVED).filter(monitors=change.monitor):
+            services.incident_recheck_stable(incident=incident, at=change.at)
 
 
 def correlation_window(monitor: Monitor) -> dt.timedelta:
