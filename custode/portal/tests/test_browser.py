@@ -2,8 +2,8 @@
 SMTP server (aiosmtpd) received, opens a request with a file, books a call, and sees both in the list, all in
 Spanish.
 
-Headless Chromium (/usr/bin/chromium) through Playwright, Custode's ASGI app on loopback port 31480, the mail
-server on 31481; screenshots go to CUSTODE_TEST_ARTIFACTS when set, else the test's temporary directory.
+Headless Chromium (/usr/bin/chromium) through Playwright, Custode's ASGI app and the mail server on free
+loopback ports; screenshots go to CUSTODE_TEST_ARTIFACTS when set, else the test's temporary directory.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ from custode.tickets.models import Channel, Ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WEB_PORT, SMTP_PORT = 31480, 31481
-
-
 @pytest.fixture
 def base_url(monkeypatch, settings):
     from django.db import connections
@@ -34,7 +31,6 @@ def base_url(monkeypatch, settings):
     from custode.testing import asgi_server
 
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    monkeypatch.setattr(asgi_server, "free_port", lambda: WEB_PORT)
     with asgi_server.serving(application) as url:
         yield url
     if hasattr(application, "recorder"):
@@ -45,7 +41,6 @@ def base_url(monkeypatch, settings):
 @pytest.fixture
 def smtp(settings):
     server = SmtpServer()
-    server.port = SMTP_PORT
     server.start()
     settings.SMTP_URL = server.url
     yield server
