@@ -84,7 +84,7 @@ def post(url: str, body: dict[str, Any] | None, timeout: float) -> None:
 def run_and_report(job: str, cmd: list[str], *, timeout: float, out: IO[str], err: IO[str]) -> int:
     """Run CMD (stdout kept and passed on, stderr straight through), report to JOB; CMD's exit code."""
     job = job.rstrip("/")
-    _try(lambda: post(f"{job}/start", None, timeout), "the start", job, err)
+    try_report(lambda: post(f"{job}/start", None, timeout), "the start", job, err)
     started = time.monotonic()
     try:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, errors="replace")
@@ -96,11 +96,12 @@ def run_and_report(job: str, cmd: list[str], *, timeout: float, out: IO[str], er
     out.flush()
     report = summary(tool_of(cmd), code, stdout)
     report["duration_s"] = round(time.monotonic() - started, 3)
-    reported = _try(lambda: post(job, report, timeout), "the finish", job, err)
+    reported = try_report(lambda: post(job, report, timeout), "the finish", job, err)
     return code if code or reported else EX_TEMPFAIL
 
 
-def _try(call, what: str, job: str, err: IO[str]) -> bool:
+def try_report(call, what: str, job: str, err: IO[str]) -> bool:
+    """CALL (a report to JOB); False, said on ERR, when the server refused it or could not be reached."""
     try:
         call()
         return True

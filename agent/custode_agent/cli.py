@@ -1,11 +1,11 @@
-"""``custode-agent``: the commands of DESIGN.md's "Agent" contract. Built so far: ``backup``."""
+"""``custode-agent``: the commands of DESIGN.md's "Agent" contract. Built so far: ``backup``, ``restore-test``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from custode_agent import backup
+from custode_agent import backup, restore
 
 DEFAULT_CONFIG = "/etc/custode-agent/agent.toml"
 
@@ -23,12 +23,69 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help="the agent's config (not needed here)")
     run.add_argument("--timeout", type=float, default=10.0, help="seconds for each report to the server")
     run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD")
+    _restore_test(commands)
     return top
 
 
+def _restore_test(commands) -> None:
+    test = commands.add_parser(
+        "restore-test", help="restore a sample of the newest snapshot, verify it, and report the test",
+        description="Restores a random sample of the newest snapshot's files (always with the largest) into a "
+        "temporary directory, verifies them against the repository's hashes (restic check and restore --verify; "
+        "borg extract), loads a database dump into a scratch database and counts its tables and rows, and "
+        "reports to the job's URL/restore-test. Exits 0 when the test passed, 1 when it failed, 75 when it could "
+        "not be reported. Passwords as the tools read them: RESTIC_PASSWORD(_FILE), BORG_PASSPHRASE/"
+        "BORG_PASSCOMMAND, PGPASSWORD or the URL's.")
+    test.add_argument("--job", required=True, metavar="REPORT_URL", help="the job's report_url (/backup/<uuid>)")
+    repo = test.add_mutually_exclusive_group()
+    repo.add_argument("--restic", metavar="REPO", help="the restic repository (as restic -r takes it)")
+    repo.add_argument("--borg", metavar="REPO", help="the borg repository")
+    test.add_argument("--sample", type=_positive, default=restore.DEFAULT_SAMPLE, metavar="N",
+                      help=f"files to restore (default {restore.DEFAULT_SAMPLE}; the largest is always one)")
+    test.add_argument("--dump", metavar="FILE", help="a database dump to load: its path in the snapshot (as backed "
+                      "up) with --restic/--borg, else a local file; needs --postgres or --mysql")
+    server = test.add_mutually_exclusive_group()
+    server.add_argument("--postgres", metavar="URL", help="PostgreSQL server for the scratch database "
+                        "(postgresql://user@host:5432/postgres); the dump is plain SQL, gzipped or not, or -Fc")
+    server.add_argument("--mysql", metavar="URL", help="MariaDB/MySQL server for the scratch database "
+                        "(mysql://root@127.0.0.1:3306); the dump is one database's mysqldump, gzipped or not")
+    test.add_argument("--tmpdir", metavar="DIR", help="where to restore (default: the system's temporary directory; "
+                      "needs room for the sample, the largest file included)")
+    test.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help="the agent's config (not needed here)")
+    test.add_argument("--timeout", type=float, default=10.0, help="seconds for the report to the server")
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} files: give at least 1")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    top = parser()
+    args = top.parse_args(argv)
+    if args.command == "restore-test":
+        return _run_restore_test(top, args)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
-        parser().error("backup: give the command to run after --, e.g. -- restic backup --json /srv")
+        top.error("backup: give the command to run after --, e.g. -- restic backup --json /srv")
     return backup.run_and_report(args.job, cmd, timeout=args.timeout, out=sys.stdout, err=sys.stderr)
+
+
+def _run_restore_test(top: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    engine = "postgres" if args.postgres else "mysql" if args.mysql else None
+    url = args.postgres or args.mysql
+    if not (args.restic or args.borg or args.dump):
+        top.error("restore-test: give the repository to test (--restic REPO or --borg REPO), or a --dump FILE")
+    if args.dump and not engine:
+        top.error("restore-test: --dump needs the server to load it into: --postgres URL or --mysql URL")
+    if engine and not args.dump:
+        top.error(f"restore-test: --{engine} needs the --dump FILE to load")
+    repo = restore.Restic(args.restic) if args.restic else restore.Borg(args.borg) if args.borg else None
+    return restore.restore_test_and_report(args.job, timeout=args.timeout, out=sys.stdout, err=sys.stderr, repo=repo,
+                                           sample=args.sample, dump=args.dump, engine=engine, url=url,
+                                           tmpdir=args.tmpdir)
