@@ -9,6 +9,7 @@ are rows (``BackupRun``, ``BackupReplica``, ``RestoreTest``), the evidence.
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -96,3 +97,25 @@ class RestoreTest(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["job", "-at"], name="restore_test_job")]
+
+
+class BackupSignOff(models.Model):
+    """A technician's word that a red or amber job was looked at: the state and reasons they saw, what they did,
+    and the time it took (drawn from the customer's hours bank through a ticket's time entry, when given)."""
+
+    job = models.ForeignKey(BackupJob, on_delete=models.CASCADE, related_name="signoffs")
+    state = models.CharField(max_length=16)
+    reasons = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=1000)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="+")
+    by = models.CharField(max_length=150, help_text="who signed off, as named then: kept when the user is removed")
+    at = models.DateTimeField()
+    minutes = models.PositiveIntegerField(blank=True, null=True)
+    time_entry = models.ForeignKey("tickets.TimeEntry", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["job", "-at"], name="backup_signoff_job"),
+                   models.Index(fields=["at"], name="backup_signoff_at")]

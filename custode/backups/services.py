@@ -151,16 +151,25 @@ def backup_status(job: BackupJob, *, now: dt.datetime | None = None) -> dict:
         "asset": job.asset.key,
         "state": state,
         "reasons": reasons,
-        "last_run": run and {"status": run.status, "verdict": run.verdict, "reason": run.reason,
-                             "started_at": run.started_at, "finished_at": run.finished_at, "bytes": run.bytes,
-                             "files": run.files, "duration_s": run.duration_s, "snapshot": run.snapshot,
-                             "tool": run.tool},
-        "last_replica": replica and {"snapshot": replica.snapshot, "at": replica.at,
-                                     "received_at": replica.received_at},
-        "last_restore_test": test and {"result": test.result, "at": test.at, "files_checked": test.files_checked,
-                                       "bytes": test.bytes, "duration_s": test.duration_s,
-                                       "evidence": test.evidence},
+        "last_run": run and run_out(run),
+        "last_replica": replica and replica_out(replica),
+        "last_restore_test": test and restore_test_out(test),
     }
+
+
+def run_out(run: BackupRun) -> dict:
+    return {"status": run.status, "verdict": run.verdict, "reason": run.reason, "started_at": run.started_at,
+            "finished_at": run.finished_at, "bytes": run.bytes, "files": run.files, "duration_s": run.duration_s,
+            "snapshot": run.snapshot, "tool": run.tool}
+
+
+def replica_out(replica: BackupReplica) -> dict:
+    return {"snapshot": replica.snapshot, "at": replica.at, "received_at": replica.received_at}
+
+
+def restore_test_out(test: RestoreTest) -> dict:
+    return {"result": test.result, "at": test.at, "files_checked": test.files_checked, "bytes": test.bytes,
+            "duration_s": test.duration_s, "evidence": test.evidence}
 
 
 def backup_get(key: str) -> BackupJob:

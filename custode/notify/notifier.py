@@ -60,6 +60,7 @@ def steps() -> dict[str, Step]:
     found["tickets"] = importlib.import_module("custode.tickets.processor").step
     if settings.IMAP_URL:  # the desk's mailbox: a thread of its own, since a mail server may keep it waiting
         found["mail"] = importlib.import_module("custode.tickets.poller").step
+    found["backups"] = importlib.import_module("custode.backups.morning").step  # the morning round to staff
     found["delivery"] = delivery.step
     return found
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from custode.web import customer_views, incident_views, mail_views, ticket_views, views
+from custode.web import backup_views, customer_views, incident_views, mail_views, ticket_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -23,6 +23,9 @@ urlpatterns = [
     path("tickets/<int:number>/change/", ticket_views.ticket_change, name="ticket-change"),
     path("tickets/<int:number>/time/", ticket_views.ticket_time, name="ticket-time"),
     path("tickets/<int:number>/attachments/<int:attachment_id>/", mail_views.attachment, name="ticket-attachment"),
+    path("backups/", backup_views.backup_round_page, name="backups"),
+    path("backups/evidence/", backup_views.backup_evidence_page, name="backup-evidence"),
+    path("backups/<str:key>/sign-off/", backup_views.backup_signoff, name="backup-signoff"),
     path("tickets/triage/", mail_views.triage, name="triage"),
     path("tickets/triage/<int:mail_id>/open/", mail_views.triage_open, name="triage-open"),
     path("tickets/triage/<int:mail_id>/discard/", mail_views.triage_discard, name="triage-discard"),

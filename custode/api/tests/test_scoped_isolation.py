@@ -21,6 +21,10 @@ from django.test import Client
 
 from custode.accounts.services import token_create
 from custode.api import scope
+from custode.backups.models import BackupJob, BackupSignOff
+from custode.backups.reports import FinishReport
+from custode.backups.services import backup_finish, backup_save
+from custode.backups.specs import BackupSpec
 from custode.incidents import services as incidents
 from custode.notify.models import Message
 from custode.portal import callbacks
@@ -58,6 +62,11 @@ def world(db):
                                      body="Their mail.", next_attempt_at=dt.datetime.now(dt.timezone.utc),
                                      status=Message.Status.HELD)
     staff = factories.staff("tech")
+    backup_save(asset="other-site", spec=BackupSpec(id="other-site-nightly", schedule="0 2 * * *"))
+    nightly = BackupJob.objects.get(key="other-site-nightly")
+    backup_finish(job=nightly, report=FinishReport(status="failed", snapshot="other-snapshot"))
+    BackupSignOff.objects.create(job=nightly, state="failed", note="Other's disk replaced", by="Tech",
+                                 at=dt.datetime.now(dt.timezone.utc))
     CallbackHours.objects.create(staff=staff.staff, hours="mon-sun 00:00-24:00")
     _, secret = token_create(username="tech", can_write=True, customer="acme")
     return SimpleNamespace(other=other, contact=theirs, site=site, incident=incident, ticket=ticket,
@@ -103,7 +112,8 @@ def changed(before: dict[str, list], after: dict[str, list]) -> dict[str, list]:
 
 def leaks(world) -> list[str]:
     return ["Other Srl", "other-site", "other-http", "olga@other.example", "Olga Otherwise", "Otto Other",
-            "Other's secret request", "Their body.", "Other's mail", "other.example"]
+            "Other's secret request", "Their body.", "Other's mail", "other.example", "other-site-nightly",
+            "other-snapshot", "Other's disk replaced"]
 
 
 @functools.cache

@@ -1,8 +1,12 @@
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from custode.backups.models import BackupJob
-from custode.backups.services import backup_save
+from custode.backups.reports import FinishReport
+from custode.backups.services import backup_finish, backup_save
 from custode.backups.specs import BackupSpec
 from custode.testing import factories
 
@@ -35,3 +39,22 @@ def other(nas):
 @pytest.fixture
 def client():
     return Client()
+
+
+def aged(job: BackupJob, days: float) -> BackupJob:
+    """JOB as if created DAYS ago: its schedule has come due since, with nothing reported (missed)."""
+    BackupJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(days=days))
+    job.refresh_from_db()
+    return job
+
+
+def failed(job: BackupJob) -> BackupJob:
+    backup_finish(job=job, report=FinishReport(status="failed", tool="restic"))
+    job.refresh_from_db()
+    return job
+
+
+def good(job: BackupJob) -> BackupJob:
+    backup_finish(job=job, report=FinishReport(status="ok", bytes=8_000_000, files=1200, duration_s=60))
+    job.refresh_from_db()
+    return job
