@@ -100,3 +100,10 @@ def test_signing_off_an_unknown_job_is_not_found(jobs, tech):
     with pytest.raises(NotFound, match="nope"):
         backup_round.signoff_create(job="nope", note="ok", user=tech, minutes=5)
     assert not BackupSignOff.objects.exists()
+
+
+def test_sign_offs_are_read_in_the_admin_never_written_there(jobs, tech, client):
+    backup_round.signoff_create(job="mirador-srv-files", note="checked the mount", user=tech)
+    client.force_login(factories.staff("root", superuser=True))
+    assert "Ada Tecnica" in client.get("/admin/backups/backupsignoff/").content.decode()
+    assert client.get("/admin/backups/backupsignoff/add/").status_code == 403
