@@ -20,7 +20,11 @@ One ``step()``:
    written to the journal on disk (``custode.notify.accepted``), then the row is marked sent, in one statement
    that checks the token; a step first marks what a deliverer that died had journalled and not marked. On an error it gets ``last_error``, ``attempts + 1`` and the
    next attempt with exponential backoff (10 s, doubling, at most 1 h, jittered), or, 24 h after it was
-   written or on a permanent error, the status failed, with a staff alert written in the same transaction. A
+   written or on a permanent error, the status failed, with a staff alert written in the same transaction.
+   When the failure was the peer's (the mail server could not be reached or refused service), the peer is
+   tried again by one message 10 s later, then every 20 and 30 s, while the other messages for it wait
+   without counting attempts: once it answers, everything waiting goes within those seconds, not after
+   each message's own backoff, however long the outage was. A
    transport that is not configured (e-mail without ``CUSTODE_SMTP_URL``) makes the row held, in the same
    checked statement: it waits for staff to release or discard it, never for the setting
    (``custode.notify.services``).
@@ -62,6 +66,11 @@ TRANSPORTS: dict[str, Callable[[Message, Attempt], None]] = {
     Channel.APPRISE: apprise_transport.send,
     Channel.WEBHOOK: webhook_transport.send,
 }
+PEERS: dict[str, Callable[[Message], str]] = {
+    Channel.EMAIL: email_transport.peer,
+    Channel.APPRISE: apprise_transport.peer,
+    Channel.WEBHOOK: webhook_transport.peer,
+}
 # Renewed every third of itself while its deliverer works, and before each delivery; how long the messages of
 # a deliverer that died wait before another takes them over.
 LEASE = timedelta(seconds=30)
@@ -71,10 +80,46 @@ BUDGET = 2.0
 FIRST_RETRY = 10.0
 MAX_RETRY = 3600.0
 GIVE_UP_AFTER = timedelta(hours=24)
+# A peer that could not be reached is tried again by one message, this long after it failed, doubling up to
+# PROBE_MAX; the messages waiting for it count no attempt and go as soon as it answers.
+PROBE_FIRST = 10.0
+PROBE_MAX = 30.0
 # Alerts about failed messages carry keys starting with this; their own failure alerts nobody.
 FAILED_ALERT_PREFIX = "failed:"
 
 _told: set[str] = set()
+
+
+class _Peers:
+    """The peers this deliverer could not reach, each with when it is tried next and how long it waited last.
+
+    Kept in memory, on the step's clock (a step may be told what time it is); a wait is never longer than
+    PROBE_MAX, even if the clock went back. A restarted deliverer tries every peer again once.
+    """
+
+    def __init__(self) -> None:
+        self.down: dict[str, tuple[datetime, float]] = {}
+
+    def wait(self, peer: str, now: datetime) -> float:
+        """Seconds before PEER may be tried again; 0 when it may be tried now."""
+        entry = self.down.get(peer)
+        return min(max((entry[0] - now).total_seconds(), 0.0), PROBE_MAX) if entry else 0.0
+
+    def failed(self, peer: str, now: datetime) -> float:
+        """Record that PEER could not be reached at NOW; the seconds before it is tried again."""
+        last = self.down.get(peer)
+        wait = min(last[1] * 2, PROBE_MAX) if last else PROBE_FIRST
+        self.down[peer] = (now + timedelta(seconds=wait), wait)
+        return wait
+
+    def answered(self, peer: str) -> None:
+        self.down.pop(peer, None)
+
+    def clear(self) -> None:
+        self.down.clear()
+
+
+_peers = _Peers()
 
 
 def step(*, now: datetime | None = None, limit: int = 50) -> bool:
@@ -91,8 +136,12 @@ def step(*, now: datetime | None = None, limit: int = 50) -> bool:
             if time.monotonic() - started > BUDGET:
                 _release(leased[n:], token)
                 break
+            peer, now = _peer_of(message), clock()
+            wait = _peers.wait(peer, now) if peer else 0.0
+            if wait and _postponed(message, token, now + timedelta(seconds=wait)):
+                continue
             if _renew(message, token, clock()):
-                _deliver(message, token, clock)
+                _deliver(message, token, clock, peer)
     return True
 
 
@@ -100,6 +149,24 @@ def backoff(attempts: int) -> float:
     """Seconds before attempt ATTEMPTS + 1: 10 s after the first failure, doubling, at most an hour, ±10 %."""
     base = min(FIRST_RETRY * 2 ** min(max(attempts - 1, 0), 20), MAX_RETRY)
     return base * random.uniform(0.9, 1.1)
+
+
+def _peer_of(message: Message) -> str:
+    find = PEERS.get(message.channel)
+    return find(message) if find else ""
+
+
+def _postponed(message: Message, token: str, until: datetime) -> bool:
+    """Hand MESSAGE back until UNTIL, when its peer, found unreachable, is tried again; no attempt is counted
+    and its last error stays. False when UNTIL is past the time it is given up, so it is tried now."""
+    if until >= _deadline(message):
+        return False
+    _leased(message, token).update(next_attempt_at=until, lease="", leased_until=None)
+    return True
+
+
+def _deadline(message: Message) -> datetime:
+    return (message.released_at or message.created_at) + GIVE_UP_AFTER
 
 
 def _clock(now: datetime | None) -> Callable[[], datetime]:
@@ -194,7 +261,7 @@ def _leased(message: Message, token: str):
     return Message.objects.filter(pk=message.pk, lease=token, status=Message.Status.PENDING)
 
 
-def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> None:
+def _deliver(message: Message, token: str, clock: Callable[[], datetime], peer: str) -> None:
     transport = TRANSPORTS.get(message.channel)
     if transport is None:
         _failed_attempt(message, token, clock(), f"no such channel: {message.channel!r}", permanent=True)
@@ -207,12 +274,16 @@ def _deliver(message: Message, token: str, clock: Callable[[], datetime]) -> Non
     except NotConfigured as exc:
         _not_configured(message, token, exc.message)
     except TransportError as exc:
-        _failed_attempt(message, token, clock(), exc.message, permanent=exc.permanent)
+        now = clock()
+        retry = _peers.failed(exc.peer, now) if exc.peer and not exc.permanent else None
+        _failed_attempt(message, token, now, exc.message, permanent=exc.permanent, retry=retry)
     except Exception as exc:  # a bug in a transport or a library must not stop the deliverer
         log.exception("delivering message %s failed unexpectedly", message.pk)
         _failed_attempt(message, token, clock(), f"{exc.__class__.__name__}: {exc}", permanent=False)
     else:
         attempt.accepted()
+        if peer:
+            _peers.answered(peer)
 
 
 def _sent(message: Message, token: str, now: datetime) -> None:
@@ -231,11 +302,15 @@ def _not_configured(message: Message, token: str, reason: str) -> None:
     _leased(message, token).update(status=Message.Status.HELD, last_error=reason[:500], lease="", leased_until=None)
 
 
-def _failed_attempt(message: Message, token: str, now: datetime, reason: str, *, permanent: bool) -> None:
-    deadline = (message.released_at or message.created_at) + GIVE_UP_AFTER
+def _failed_attempt(message: Message, token: str, now: datetime, reason: str, *, permanent: bool,
+                    retry: float | None = None) -> None:
+    """RETRY, when given, is when the message's unreachable peer is tried again (``_Peers``), in place of the
+    message's own backoff."""
+    deadline = _deadline(message)
     reason = reason[:500]
     if not permanent and now < deadline:
-        retry_at = min(now + timedelta(seconds=backoff(message.attempts + 1)), deadline)
+        wait = backoff(message.attempts + 1) if retry is None else retry
+        retry_at = min(now + timedelta(seconds=wait), deadline)
         _leased(message, token).update(attempts=F("attempts") + 1, last_error=reason, lease="", leased_until=None,
                                        next_attempt_at=retry_at)
         return

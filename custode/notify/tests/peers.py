@@ -20,7 +20,8 @@ from custode.testing.asgi_server import free_port
 
 
 class Mailbox:
-    """An aiosmtpd handler: refuses recipients whose address starts with ``refused`` (550), keeps the rest.
+    """An aiosmtpd handler: refuses recipients whose address starts with ``refused`` (550) for good and those
+    starting with ``busy`` for now (450), keeps the rest.
 
     ``rcpt_delay`` holds every RCPT for that long, and ``in_rcpt`` is set meanwhile, so a test can kill a
     client while it is between messages rather than in the moment after the server took one. ``data_delay``
@@ -38,6 +39,8 @@ class Mailbox:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("refused"):
             return "550 5.1.1 <%s>: no such mailbox here" % address
+        if address.startswith("busy"):
+            return "450 4.2.1 <%s>: mailbox busy, try again later" % address
         if self.rcpt_delay:
             self.in_rcpt.set()
             await asyncio.sleep(self.rcpt_delay)

@@ -86,6 +86,57 @@ def test_a_server_that_is_down_means_a_retry_with_backoff_then_one_delivery_when
     assert (message.status, message.attempts, message.last_error) == (Message.Status.SENT, 2, "")
 
 
+def test_messages_for_an_unreachable_server_wait_for_one_of_them_to_try_it_and_count_no_attempts(settings):
+    server = SmtpServer()  # its port is closed until started
+    settings.SMTP_URL = server.url
+    messages = [enqueue() for _ in range(5)]
+    now = timezone.now()
+    delivery.step(now=now)
+    rows = Message.objects.filter(pk__in=[m.pk for m in messages]).order_by("id")
+    assert [m.attempts for m in rows] == [1, 0, 0, 0, 0]
+    assert {m.status for m in rows} == {Message.Status.PENDING}
+    [probe_at] = {m.next_attempt_at for m in rows}
+    assert timedelta(seconds=9) < probe_at - now <= timedelta(seconds=10.5)
+
+    delivery.step(now=probe_at)
+    assert sum(m.attempts for m in rows.all()) == 2  # again one message tried it; the rest waited
+
+
+def test_after_a_long_outage_everything_waiting_goes_within_30_seconds_of_the_server_answering(settings):
+    server = SmtpServer()
+    settings.SMTP_URL = server.url
+    messages = [enqueue() for _ in range(3)]
+    Message.objects.update(attempts=12)  # on its own backoff, each would wait an hour before its next try
+    now, gaps = timezone.now(), []
+    for _ in range(5):
+        delivery.step(now=now)
+        due = min(Message.objects.values_list("next_attempt_at", flat=True))
+        gaps.append(round((due - now).total_seconds()))
+        now = due
+    assert gaps == [10, 20, 30, 30, 30]
+    server.start()
+    try:
+        delivery.step(now=now)
+        assert len(server.mailbox.wait_for(3)) == 3
+        assert not delivery.step(now=now + timedelta(hours=2))
+    finally:
+        server.stop()
+    assert {m.status for m in Message.objects.all()} == {Message.Status.SENT}
+    assert len(server.mailbox.messages) == 3
+
+
+def test_a_temporarily_refused_recipient_backs_off_alone_and_others_still_go(smtp):
+    refused, other = enqueue(recipient="busy@example.com"), enqueue(recipient="anna@example.com")
+    Message.objects.filter(pk=refused.pk).update(attempts=5)
+    now = timezone.now()
+    delivery.step(now=now)
+    refused.refresh_from_db()
+    assert refused.status == Message.Status.PENDING and refused.last_error.startswith("SMTP: recipient refused: 450")
+    assert timedelta(minutes=4) < refused.next_attempt_at - now < timedelta(minutes=6)  # its own backoff
+    assert [m["To"] for m in smtp.mailbox.wait_for(1)] == ["anna@example.com"]
+    assert Message.objects.get(pk=other.pk).status == Message.Status.SENT
+
+
 def test_a_refused_recipient_fails_at_once_with_the_servers_words(smtp):
     message = enqueue(recipient="refused@example.com")
     delivery.step()

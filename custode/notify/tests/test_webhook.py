@@ -11,6 +11,7 @@ import pytest
 from custode.notify import delivery, signing
 from custode.notify.models import Message
 from custode.notify.tests.conftest import enqueue
+from custode.testing.asgi_server import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,17 @@ def test_a_500_is_tried_again_and_then_delivered(receiver):
     assert (message.status, message.attempts, message.last_error) == (Message.Status.SENT, 2, "")
     assert len(receiver.requests) == 2
     assert receiver.requests[0].headers["X-Custode-Delivery"] == receiver.requests[1].headers["X-Custode-Delivery"]
+
+
+def test_a_receiver_that_cannot_be_reached_is_tried_by_one_message_while_others_for_it_wait(receiver):
+    url = f"http://127.0.0.1:{free_port()}/hooks/custode"  # nothing listens there
+    for n in range(3):
+        enqueue(channel="webhook", recipient=url, payload=PAYLOAD, key=f"incident:7:opened:contact:{n}:webhook:x")
+    elsewhere = webhook(receiver)
+    delivery.step()
+    assert sorted(Message.objects.filter(recipient=url).values_list("attempts", flat=True)) == [0, 0, 1]
+    assert "connection refused" in Message.objects.filter(recipient=url, attempts=1).get().last_error
+    assert Message.objects.get(pk=elsewhere.pk).status == Message.Status.SENT  # another peer is not held up
 
 
 @pytest.mark.parametrize("status, outcome", [(404, Message.Status.FAILED), (410, Message.Status.FAILED),

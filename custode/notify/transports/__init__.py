@@ -1,5 +1,8 @@
 """One module per channel, each exporting ``send(message, attempt)`` that returns once the peer accepted the message.
 
+Each also exports ``peer(message)``: the name of the server the message goes to ("" when it cannot say), the
+same name its ``TransportError`` gives as ``peer`` when that server could not be reached.
+
 A transport raises ``TransportError`` when it did not: ``permanent=True`` when trying again cannot help (the
 recipient does not exist, the URL is not one Apprise knows), so the message fails at once with that reason;
 otherwise the deliverer tries again later. ``NotConfigured`` says Custode itself lacks a setting.
@@ -17,10 +20,14 @@ from typing import Protocol
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, permanent: bool = False):
+    """PEER, when given, says the failure was the peer's, not the message's (it could not be reached, or refused
+    every message): the deliverer then waits for that peer as a whole (``custode.notify.delivery``)."""
+
+    def __init__(self, message: str, permanent: bool = False, peer: str = ""):
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.peer = peer
 
 
 class NotConfigured(TransportError):

@@ -18,6 +18,11 @@ from custode.notify.transports import Attempt, TransportError
 WAIT = 60.0
 
 
+def peer(message: Message) -> str:
+    """Apprise reaches many services, each in its own way: no peer is waited for as a whole."""
+    return ""
+
+
 def send(message: Message, attempt: Attempt) -> None:
     client = apprise.Apprise()
     if not client.add(message.recipient):

@@ -109,6 +109,17 @@ def build(message: Message, from_address: str) -> EmailMessage:
     return mail
 
 
+def peer(message: Message) -> str:
+    try:
+        return _peer(parse_url(settings.SMTP_URL)) if settings.SMTP_URL else ""
+    except ValueError:
+        return ""
+
+
+def _peer(server: SmtpServer) -> str:
+    return f"smtp {server.host}:{server.port}"
+
+
 def send(message: Message, attempt: Attempt) -> None:
     if not settings.SMTP_URL:
         raise NotConfigured("CUSTODE_SMTP_URL is not set")
@@ -136,9 +147,11 @@ def send(message: Message, attempt: Attempt) -> None:
         raise TransportError(f"SMTP: message refused: {_reply(exc.smtp_code, exc.smtp_error)}",
                              permanent=exc.smtp_code >= 500) from None
     except smtplib.SMTPResponseException as exc:
-        raise TransportError(f"SMTP {server.host}:{server.port}: {_reply(exc.smtp_code, exc.smtp_error)}") from None
+        raise TransportError(f"SMTP {server.host}:{server.port}: {_reply(exc.smtp_code, exc.smtp_error)}",
+                             peer=_peer(server)) from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise TransportError(f"SMTP {server.host}:{server.port}: {_problem(exc, client, server)}") from None
+        raise TransportError(f"SMTP {server.host}:{server.port}: {_problem(exc, client, server)}",
+                             peer=_peer(server)) from None
     finally:
         if client is not None:
             _quit(client)

@@ -38,11 +38,23 @@ def body_of(message: Message) -> bytes:
     return json.dumps(message.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
+def peer(message: Message) -> str:
+    try:
+        parts = urlsplit(message.recipient)
+        return f"webhook {parts.hostname}:{_port(parts)}" if parts.hostname else ""
+    except ValueError:
+        return ""
+
+
+def _port(parts) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
 def send(message: Message, attempt: Attempt) -> None:
     parts = urlsplit(message.recipient)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TransportError("a webhook URL must be http:// or https:// with a host", permanent=True)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    port = _port(parts)
     address = _address_for(message, parts.hostname, port)
     body = body_of(message)
     headers = {
@@ -59,7 +71,8 @@ def send(message: Message, attempt: Attempt) -> None:
         answer = connection.getresponse()
         answer.read(65536)
     except (OSError, http.client.HTTPException) as exc:
-        raise TransportError(f"webhook {parts.hostname}: {_reason(exc, parts.hostname)}") from None
+        raise TransportError(f"webhook {parts.hostname}: {_reason(exc, parts.hostname)}",
+                             peer=f"webhook {parts.hostname}:{port}") from None
     finally:
         connection.close()
     if not 200 <= answer.status < 300:
