@@ -51,15 +51,15 @@ def utcnow() -> dt.datetime:
 
 class Engine:
     def __init__(self, *, concurrency: int = 2000, flush_every: float = 1.0, reload_every: float = 2.0,
-                 stats_every: float = 10.0, retention: float = 14 * 86400, emit: Callable[[str], None] = print,
-                 own_process: bool = False):
+                 stats_every: float = 10.0, retention: float = 14 * 86400, sample: float = 600.0,
+                 emit: Callable[[str], None] = print, own_process: bool = False):
         self.monitors: dict[int, MonitorRuntime] = {}
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = itertools.count()
         self.batch = store.Batch()
         self.concurrency = concurrency
         self.flush_every, self.reload_every, self.stats_every = flush_every, reload_every, stats_every
-        self.retention = retention
+        self.retention, self.sample = retention, sample
         self.own_process = own_process  # the process is the engine's alone: it may tune the collector
         self.stats = Stats(emit)
         self.stopping = asyncio.Event()
@@ -309,11 +309,26 @@ class Engine:
             verdict = Verdict(rt.state, True)  # what it depends on is being checked: its verdict comes first
         self.upstream.judged(rt, final=not verdict.retry)
         rt.failures = rt.failures + 1 if verdict.retry else 0
-        at = utcnow()
+        at, status = utcnow(), result.status.value
         self.batch.observations.append(
-            store.Observation(rt.id, at, result.status.value, result.latency_ms, result.reason))
+            store.Observation(rt.id, at, status, result.latency_ms, result.reason, self._keep(rt, status, at)))
         self._record_state(rt, verdict.state, result.reason, at)
         return verdict.retry
+
+    def _keep(self, rt: MonitorRuntime, status: str, at: dt.datetime) -> bool:
+        """Whether a result is kept as a raw row (``CUSTODE_RESULTS_SAMPLE``): every one that is not up, the
+        first up after one that was not, and one up a monitor per SAMPLE seconds of the clock; the others count
+        in the hourly rollups and the monitor's latest result only. 0 keeps every result."""
+        if not self.sample:
+            return True
+        previous, rt.last_status = rt.last_status, status
+        if status != "up":
+            return True
+        slot = int(at.timestamp() // self.sample)
+        if previous == "up" and slot == rt.raw_slot:
+            return False
+        rt.raw_slot = slot
+        return True
 
     def _record_state(self, rt: MonitorRuntime, state: str, reason: str, at: dt.datetime | None = None) -> None:
         if state != rt.state:

@@ -45,16 +45,23 @@ def warn_about_ping() -> None:
 
 
 def settings_from_env() -> dict:
-    """CUSTODE_RESULTS_RETENTION (a duration, 14d) and CUSTODE_ENGINE_CONCURRENCY (checks at once, 0 = auto)."""
+    """CUSTODE_RESULTS_RETENTION (a duration, 14d), CUSTODE_RESULTS_SAMPLE (a duration, 10m; 0: every result
+    kept) and CUSTODE_ENGINE_CONCURRENCY (checks at once, 0 = auto)."""
     retention = os.environ.get("CUSTODE_RESULTS_RETENTION", "14d")
+    sample = os.environ.get("CUSTODE_RESULTS_SAMPLE", "10m").strip() or "10m"
     concurrency = os.environ.get("CUSTODE_ENGINE_CONCURRENCY", "0") or "0"
     try:
         seconds = durations.parse(retention)
     except ValueError:
         raise SettingError(f"CUSTODE_RESULTS_RETENTION={retention!r}: must be a duration like 14d or 2w") from None
+    try:
+        every = 0 if sample == "0" else durations.parse(sample)
+    except ValueError:
+        raise SettingError(f"CUSTODE_RESULTS_SAMPLE={sample!r}: must be a duration like 10m or 1h, "
+                           "or 0 to keep every result") from None
     if not concurrency.isdigit():
         raise SettingError(f"CUSTODE_ENGINE_CONCURRENCY={concurrency!r}: must be a whole number (0: automatic)")
-    return {"retention": seconds, "concurrency": int(concurrency)}
+    return {"retention": seconds, "sample": every, "concurrency": int(concurrency)}
 
 
 async def serve(engine: Engine) -> None:
@@ -79,7 +86,8 @@ def run() -> None:
     # Every check allocates a few short-lived objects; collecting young objects every 700 allocations (the
     # default) costs more than the garbage it finds. The loaded monitors are frozen out of collections.
     gc.set_threshold(50_000, 50, 100)
-    engine = Engine(concurrency=concurrency, retention=options["retention"], emit=emit, own_process=True)
+    engine = Engine(concurrency=concurrency, retention=options["retention"], sample=options["sample"], emit=emit,
+                    own_process=True)
     log.info("engine started: concurrency %d", concurrency)
     uvloop.run(serve(engine))
     log.info("engine stopped")

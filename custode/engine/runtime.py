@@ -44,6 +44,8 @@ class MonitorRuntime:
     backup: Any = None  # a backup job's monitor: the job's ``backups.verdict.Facts``, None until read
     check: Any = None
     prepared: Any = None  # what ``check`` is given: the spec, or what its module's ``prepare`` made of it at load
+    last_status: str = ""  # the last result's, and the slot of time whose up result was kept (``Engine._keep``)
+    raw_slot: int = -1
 
     def offset(self) -> float:
         """A stable place within the interval, so monitors spread evenly instead of firing together."""

@@ -36,6 +36,7 @@ class Observation:
     status: str
     latency_ms: float | None
     reason: str
+    keep: bool = True  # stored as a raw result; every observation counts in the rollups and the latest result
 
 
 @dataclass(slots=True)
@@ -59,20 +60,23 @@ class Batch:
 def write(batch: Batch) -> list[Transition]:
     """Store a batch; returns the transitions that were refused because the state had moved meanwhile.
 
-    The raw results go in with one statement; each monitor's latest result and the hourly rollups are
-    then derived from those rows by two set-based statements, so the database does that work without a
-    Python round trip per result. All of it commits together: nothing is kept back in memory past the
-    batch, so a crash loses only the batch not yet written (one flush interval, or the backlog while the
-    database is away: ``Engine._bound_backlog``). One engine writes results to a database.
+    The raw results kept (``Observation.keep``) go in with one statement; each monitor's latest result and
+    the hourly rollups of every observation are set-based statements over the batch sent as one parameter,
+    so the database does that work without a Python round trip per result. All of it commits together:
+    nothing is kept back in memory past the batch, so a crash loses only the batch not yet written (one
+    flush interval, or the backlog while the database is away: ``Engine._bound_backlog``). One engine
+    writes results to a database.
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
             if batch.observations:
-                cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {RESULTS}")
-                after = cursor.fetchone()[0]
-                _insert_results(cursor, batch.observations)
-                cursor.execute(_latest_sql(connection.vendor), [after])
-                cursor.execute(_rollup_sql(connection.vendor), [after])
+                rows = _rows(batch.observations)
+                kept = [row for row, o in zip(rows, batch.observations) if o.keep]
+                if kept:
+                    _insert_results(cursor, kept)
+                latest = {row[0]: row for row in rows}  # each monitor's last observation in the batch
+                cursor.execute(_latest_sql(), [rowsets.param(latest.values())])
+                cursor.execute(_rollup_sql(connection.vendor), [rowsets.param(rows)])
             return _transitions(cursor, batch.transitions) if batch.transitions else []
 
 
@@ -82,33 +86,31 @@ ROLLUPS = Rollup._meta.db_table
 CHANGES = StateChange._meta.db_table
 
 
-def _insert_results(cursor, observations: list[Observation]) -> None:
+def _rows(observations: list[Observation]) -> list[tuple]:
+    text = _time_text()
+    return [(o.monitor_id, text(o.at), o.status, o.latency_ms, o.reason[:300]) for o in observations]
+
+
+def _insert_results(cursor, rows: list[tuple]) -> None:
     """The raw results in one statement of one parameter, numbered (ids) in the batch's order, so ids grow with
     time (pruning bisects them). psycopg's ``executemany`` sent and adapted them one by one: most of the
     engine's own CPU for writing on PostgreSQL."""
-    text = _time_text()
-    rows = [(o.monitor_id, text(o.at), o.status, o.latency_ms, o.reason[:300]) for o in observations]
     cursor.execute(f"""INSERT INTO {RESULTS} (monitor_id, at, status, latency_ms, reason)
-                       SELECT monitor_id, at, status, latency_ms, reason FROM ({rowsets.select(RESULT_COLUMNS,
-                                                                                               connection.vendor)})
-                       AS v ORDER BY n""", [rowsets.param(rows)])
+                       SELECT monitor_id, at, status, latency_ms, reason FROM ({_results()}) AS v ORDER BY n""",
+                   [rowsets.param(rows)])
 
 
 RESULT_COLUMNS = ("monitor_id bigint", "at timestamptz", "status text", "latency_ms float8", "reason text")
 
 
-def _batch(vendor: str) -> str:
-    """The batch's rows, by a range of ids: SQLite would otherwise group through the (monitor, at) index,
-    reading the whole table for every batch."""
-    return f"{RESULTS} NOT INDEXED WHERE id > %s" if vendor == "sqlite" else f"{RESULTS} WHERE id > %s"
+def _results() -> str:
+    return rowsets.select(RESULT_COLUMNS, connection.vendor)
 
 
-def _latest_sql(vendor: str) -> str:
+def _latest_sql() -> str:
     """Each monitor in the batch gets its newest result as last check, latency and reason."""
     return f"""UPDATE {MONITORS} SET last_check_at = r.at, last_latency_ms = r.latency_ms, last_reason = r.reason
-               FROM {RESULTS} r JOIN (SELECT MAX(id) AS id FROM {_batch(vendor)} GROUP BY monitor_id) newest
-                 ON r.id = newest.id
-               WHERE {MONITORS}.id = r.monitor_id"""
+               FROM ({_results()}) AS r WHERE {MONITORS}.id = r.monitor_id"""
 
 
 def _rollup_sql(vendor: str) -> str:
@@ -121,7 +123,7 @@ def _rollup_sql(vendor: str) -> str:
                                      latency_min, latency_max)
                SELECT monitor_id, {hour}, COUNT(*), SUM(CASE WHEN status IN ('up', 'degraded') THEN 1 ELSE 0 END),
                       COALESCE(SUM(latency_ms), 0), COUNT(latency_ms), MIN(latency_ms), MAX(latency_ms)
-               FROM {_batch(vendor)} AND status <> 'error' GROUP BY monitor_id, {hour}
+               FROM ({_results()}) AS r WHERE status <> 'error' GROUP BY monitor_id, {hour}
                ON CONFLICT (monitor_id, hour) DO UPDATE SET
                  count = {ROLLUPS}.count + excluded.count,
                  up_count = {ROLLUPS}.up_count + excluded.up_count,

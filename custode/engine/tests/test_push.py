@@ -116,13 +116,30 @@ def test_a_monitor_added_while_running_is_checked_within_seconds():
         wait_for(lambda: state(monitor) == "up", timeout=5)
 
 
-def test_results_and_hourly_rollups_are_stored():
-    from custode.results.models import CheckResult, Rollup
+def rollup_counts(monitor) -> dict:
+    from custode.results.models import Rollup
+
+    return Rollup.objects.filter(monitor=monitor).aggregate(count=Sum("count"), up=Sum("up_count"))
+
+
+def test_every_check_counts_in_the_hourly_rollups_and_one_up_per_sample_is_kept_as_a_raw_result():
+    from custode.results.models import CheckResult
 
     monitor = push_monitor(spec={"grace": "1m"})  # up at every check, however slowly the machine runs them
     ping(monitor)
-    with running_engine():
+    with running_engine(sample=86400):
+        wait_for(lambda: (rollup_counts(monitor)["count"] or 0) >= 3, timeout=30)
+    counted = rollup_counts(monitor)
+    assert counted["up"] == counted["count"] >= 3
+    assert 1 <= CheckResult.objects.filter(monitor=monitor).count() <= 2  # 2 only if a day began meanwhile
+    assert Monitor.objects.get(pk=monitor.pk).last_check_at is not None
+
+
+def test_with_sampling_off_every_check_is_a_raw_result():
+    from custode.results.models import CheckResult
+
+    monitor = push_monitor(spec={"grace": "1m"})
+    ping(monitor)
+    with running_engine(sample=0):
         wait_for(lambda: CheckResult.objects.filter(monitor=monitor).count() >= 2)
-    counted = Rollup.objects.filter(monitor=monitor).aggregate(count=Sum("count"), up=Sum("up_count"))
-    assert counted["count"] == CheckResult.objects.filter(monitor=monitor).count()
-    assert counted["up"] == counted["count"]
+    assert rollup_counts(monitor)["count"] == CheckResult.objects.filter(monitor=monitor).count()

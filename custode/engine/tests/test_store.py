@@ -67,6 +67,17 @@ def test_raw_results_are_stored_in_the_batchs_order_with_their_exact_time_and_a_
     assert CheckResult.objects.filter(at__gt=exact, at__lte=late).count() == 1
 
 
+def test_observations_not_kept_count_in_the_rollups_and_the_latest_result_but_are_no_raw_result():
+    site = factories.monitor()
+    dropped = store.Observation(site.pk, T0 + dt.timedelta(seconds=30), "up", 40.0, "", keep=False)
+    store.write(store.Batch(observations=[observation(site, 0, latency=20.0), dropped]))
+    assert list(CheckResult.objects.values_list("latency_ms", flat=True)) == [20.0]
+    rollup = Rollup.objects.get(monitor=site)
+    assert (rollup.count, rollup.up_count, rollup.latency_sum, rollup.latency_max) == (2, 2, 60.0, 40.0)
+    site.refresh_from_db()
+    assert (site.last_check_at, site.last_latency_ms) == (dropped.at, 40.0)
+
+
 def test_a_state_change_is_stored_once_even_if_written_twice():
     site = factories.monitor()
     change = store.Transition(site.pk, T0, "unknown", "down", "connection refused")

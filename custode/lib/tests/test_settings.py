@@ -99,6 +99,7 @@ def test_models_and_migrations_agree():
 
 
 @pytest.mark.parametrize(("name", "value"), [("CUSTODE_RESULTS_RETENTION", "two weeks"),
+                                             ("CUSTODE_RESULTS_SAMPLE", "often"),
                                              ("CUSTODE_ENGINE_CONCURRENCY", "lots")])
 def test_engine_settings_refuse_values_that_cannot_be_meant(monkeypatch, name, value):
     from custode.engine.main import settings_from_env
@@ -106,3 +107,14 @@ def test_engine_settings_refuse_values_that_cannot_be_meant(monkeypatch, name, v
     monkeypatch.setenv(name, value)
     with pytest.raises(env.SettingError, match=name):
         settings_from_env()
+
+
+def test_raw_results_are_sampled_every_10_minutes_unless_told_otherwise_and_0_keeps_them_all(monkeypatch):
+    from custode.engine.main import settings_from_env
+
+    monkeypatch.delenv("CUSTODE_RESULTS_SAMPLE", raising=False)
+    assert settings_from_env()["sample"] == 600
+    monkeypatch.setenv("CUSTODE_RESULTS_SAMPLE", "1h")
+    assert settings_from_env()["sample"] == 3600
+    monkeypatch.setenv("CUSTODE_RESULTS_SAMPLE", "0")
+    assert settings_from_env()["sample"] == 0
