@@ -76,6 +76,12 @@ def ping_url(context, monitor) -> str:
 
 
 @register.simple_tag(takes_context=True)
+def backup_url(context, job) -> str:
+    """Where a backup job reports its runs, as the API gives it."""
+    return links.backup_report_url(job, context.get("request"))
+
+
+@register.simple_tag(takes_context=True)
 def status_url(context, customer) -> str:
     """The customer's private status page, as the API and the messages give it."""
     return links.status_url(customer, context.get("request"))

@@ -39,6 +39,13 @@ def test_the_round_shows_every_job_worst_first_with_its_reasons(staff_client, jo
     assert html.count('class="signoff-form"') == 2  # red and amber, not green
 
 
+def test_the_round_gives_each_job_its_report_url_to_copy_into_the_backup_script(staff_client, jobs, settings):
+    settings.BASE_URL = "https://custode.example"
+    html = staff_client.get(reverse("backups")).content.decode()
+    for job in BackupJob.objects.all():
+        assert f'value="https://custode.example/backup/{job.token}" aria-label="Report URL"' in html
+
+
 def test_a_sign_off_is_recorded_with_person_and_time_and_shown_on_the_round(staff_client, tech, jobs):
     response = sign_off(staff_client, "bianchi-files", note="checked, NAS disk replaced", minutes="30")
     assert response.status_code == 302 and response["Location"] == "/backups/#job-bianchi-files"
