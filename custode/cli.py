@@ -16,6 +16,7 @@ COMMANDS = {
     "export": "print the current configuration as YAML that applies back unchanged",
     "createadmin": "create an administrator, or reset the password of an existing user",
     "token": "create an API token: custode token create USERNAME [--write] [--name NAME]",
+    "agent-token": "create an agent's enrolment token: custode agent-token create --asset ID [--expires 24h]",
     "migrate": "bring the database schema up to date",
 }
 

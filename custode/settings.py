@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "custode.assets",
     "custode.monitors",
     "custode.backups",
+    "custode.agents",
     "custode.maintenance",
     "custode.config",
     "custode.accounts",

@@ -9,5 +9,6 @@ urlpatterns = [
     path("status/", include("custode.status.urls")),
     path("portal/", include("custode.portal.urls")),
     path("backup/", include("custode.backups.urls")),
+    path("agent/", include("custode.agents.urls")),
     path("", include("custode.web.urls")),
 ]

@@ -20,6 +20,8 @@ from django.apps import apps
 from django.test import Client
 
 from custode.accounts.services import token_create
+from custode.agents.reports import Report
+from custode.agents.services import agent_enroll, agent_store, agent_token_create
 from custode.api import scope
 from custode.backups.models import BackupJob, BackupSignOff
 from custode.backups.reports import FinishReport
@@ -37,7 +39,7 @@ pytestmark = pytest.mark.django_db
 MISSING_KEY, MISSING_ID = "nothing-here", 987654321
 # the apps whose rows the walk must leave as they were (not accounts: a token notes when it was last used)
 WATCHED = ("directory", "assets", "monitors", "maintenance", "incidents", "tickets", "notify", "portal",
-           "subscriptions", "backups")
+           "subscriptions", "backups", "agents")
 
 
 @pytest.fixture
@@ -67,6 +69,10 @@ def world(db):
     backup_finish(job=nightly, report=FinishReport(status="failed", snapshot="other-snapshot"))
     BackupSignOff.objects.create(job=nightly, state="failed", note="Other's disk replaced", by="Tech",
                                  at=dt.datetime.now(dt.timezone.utc))
+    agent, _ = agent_enroll(token=agent_token_create(asset="other-site")[1], hostname="other-host-01")
+    now = dt.datetime.now(dt.timezone.utc)
+    agent_store(agent=agent, report=Report(at=now, sent_at=now, load=[1, 1, 1], cpu_count=1, inventory={
+        "os": "Other's OS"}, memory={"total": 1, "available": 1, "percent": 0}))
     CallbackHours.objects.create(staff=staff.staff, hours="mon-sun 00:00-24:00")
     _, secret = token_create(username="tech", can_write=True, customer="acme")
     return SimpleNamespace(other=other, contact=theirs, site=site, incident=incident, ticket=ticket,
@@ -113,7 +119,8 @@ def changed(before: dict[str, list], after: dict[str, list]) -> dict[str, list]:
 def leaks(world) -> list[str]:
     return ["Other Srl", "other-site", "other-http", "olga@other.example", "Olga Otherwise", "Otto Other",
             "Other's secret request", "Their body.", "Other's mail", "other.example", "other-site-nightly",
-            "other-snapshot", "Other's disk replaced"]
+            "other-snapshot", "Other's disk replaced",
+            "other-host-01", "Other's OS"]
 
 
 @functools.cache

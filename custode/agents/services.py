@@ -1,0 +1,118 @@
+"""Enrolment tokens, the devices' credentials, and the reports agents send.
+
+A token and a credential are kept as hashes (``accounts.models.token_hash``); the secrets are shown once. A
+token is spent by one conditional ``UPDATE ... WHERE used_at IS NULL AND expires_at > now``: two devices
+racing with one token cannot both enrol. Enrolling again (a reinstalled machine) replaces the asset's
+credential: the old one reports nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from custode.accounts.models import token_hash
+from custode.agents.models import Agent, AgentSample, EnrolmentToken
+from custode.agents.reports import Report
+from custode.assets.services import asset_get
+from custode.backups.reports import BadReport
+from custode.lib.changes import NotFound
+
+TOKEN_PREFIX, CREDENTIAL_PREFIX = "cet_", "cag_"
+TOKEN_LIFETIME = 24 * 3600  # seconds an enrolment token lasts unless told otherwise
+INTERVAL = 60  # seconds between an agent's reports
+HISTORY = dt.timedelta(hours=24)  # samples kept per agent, for the sparklines
+
+
+def agent_token_create(*, asset: str, expires: float = TOKEN_LIFETIME,
+                       now: dt.datetime | None = None) -> tuple[EnrolmentToken, str]:
+    """A single-use enrolment token for ASSET lasting EXPIRES seconds, and its secret (never stored)."""
+    owner = asset_get(asset)
+    now = now or timezone.now()
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(24)
+    token = EnrolmentToken.objects.create(asset=owner, digest=token_hash(secret), created_at=now,
+                                          expires_at=now + dt.timedelta(seconds=expires))
+    return token, secret
+
+
+def agent_enroll(*, token: str, hostname: str = "", version: str = "",
+                 now: dt.datetime | None = None) -> tuple[Agent, str]:
+    """Spend TOKEN on its asset's agent and return the agent with the device's new credential.
+
+    A token that is unknown, spent or expired is ``BadReport`` 403 saying which, and changes nothing."""
+    now = now or timezone.now()
+    digest = token_hash(token)
+    with transaction.atomic():
+        spent = EnrolmentToken.objects.filter(digest=digest, used_at=None, expires_at__gt=now).update(used_at=now)
+        if not spent:
+            raise _refusal(digest)
+        asset_id = EnrolmentToken.objects.filter(digest=digest).values_list("asset_id", flat=True).get()
+        credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
+        agent, _ = Agent.objects.update_or_create(asset_id=asset_id, defaults=dict(
+            digest=token_hash(credential), enrolled_at=now, revoked_at=None, hostname=hostname[:255],
+            version=version[:40], changed_at=now))
+    return agent, credential
+
+
+def _refusal(digest: str) -> BadReport:
+    token = EnrolmentToken.objects.filter(digest=digest).first()
+    if token is None:
+        return BadReport("token: no enrolment token is this one; create one with "
+                         "`custode agent-token create --asset ID`", status=403)
+    if token.used_at is not None:
+        return BadReport(f"token: this enrolment token was used at {token.used_at.isoformat()}; each enrols one "
+                         "device once: create another", status=403)
+    return BadReport(f"token: this enrolment token expired at {token.expires_at.isoformat()}: create another",
+                     status=403)
+
+
+def agent_authenticate(credential: str) -> Agent | None:
+    """The agent whose device holds CREDENTIAL, unless revoked."""
+    return Agent.objects.select_related("asset").filter(digest=token_hash(credential), revoked_at=None).first()
+
+
+def agent_revoke(*, asset: str, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    if not Agent.objects.filter(asset__key=asset).update(revoked_at=now, changed_at=now):
+        raise NotFound("agent", asset)
+
+
+def agent_store(*, agent: Agent, report: Report, now: dt.datetime | None = None) -> None:
+    """Keep REPORT as AGENT's latest (unless a newer one is kept already: buffered reports come late) and its
+    numbers as a sample; samples older than ``HISTORY`` go in the same transaction."""
+    now = now or timezone.now()
+    sample = AgentSample(agent=agent, at=report.at, load=report.load[0], cpu_percent=report.cpu_percent,
+                         memory_percent=report.memory.percent, disk_percent=report.disk_percent())
+    with transaction.atomic():
+        newer = Agent.objects.filter(pk=agent.pk, measured_at__gte=report.at).exists()
+        if not newer:
+            Agent.objects.filter(pk=agent.pk).update(report=report.model_dump(mode="json"), measured_at=report.at,
+                                                     received_at=now, changed_at=now)
+        sample.save()
+        AgentSample.objects.filter(agent=agent, at__lt=now - HISTORY).delete()
+
+
+def agent_of(asset: str) -> Agent:
+    agent = Agent.objects.select_related("asset").filter(asset__key=asset).first()
+    if agent is None:
+        raise NotFound("agent", asset)
+    return agent
+
+
+def agent_status(agent: Agent) -> dict:
+    """``GET /api/v1/assets/<id>/agent``: the last report as the agent sent it, with when it was received."""
+    report = agent.report or {}
+    return {
+        "asset": agent.asset.key,
+        "hostname": agent.hostname,
+        "enrolled_at": agent.enrolled_at,
+        "revoked": agent.revoked_at is not None,
+        "measured_at": agent.measured_at,
+        "received_at": agent.received_at,
+        **{key: report.get(key) for key in ("load", "cpu_percent", "cpu_count", "memory", "swap", "uptime_s",
+                                            "updates", "services", "network", "inventory")},
+        "disks": report.get("disks") or [],
+    }
