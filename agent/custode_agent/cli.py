@@ -1,11 +1,11 @@
-"""``custode-agent``: the commands of DESIGN.md's "Agent" contract. Built so far: ``backup``, ``restore-test``."""
+"""``custode-agent``: the commands of DESIGN.md's "Agent" contract: ``enroll``, ``run``, ``backup``, ``restore-test``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from custode_agent import backup, restore
+from custode_agent import backup, reporting, restore
 
 DEFAULT_CONFIG = "/etc/custode-agent/agent.toml"
 
@@ -24,7 +24,31 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=10.0, help="seconds for each report to the server")
     run.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD")
     _restore_test(commands)
+    _enroll_and_run(commands)
     return top
+
+
+def _enroll_and_run(commands) -> None:
+    enroll = commands.add_parser(
+        "enroll", help="trade an enrolment token for this machine's credential, kept in --config",
+        description="Asks the server for this machine's own credential with a token from `custode agent-token "
+        "create --asset ID` (single use, expiring) and writes it, with the server's URL, to --config (mode 0600). "
+        "Exits 0 when enrolled, 1 when the server refused the token, 75 when it could not be reached.")
+    enroll.add_argument("--server", required=True, metavar="URL", help="the Custode server (https://custode.example)")
+    enroll.add_argument("--token", required=True, metavar="T", help="the enrolment token")
+    enroll.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help=f"where to keep the credential "
+                        f"(default {DEFAULT_CONFIG})")
+    enroll.add_argument("--timeout", type=float, default=10.0, help="seconds for the server to answer")
+    run = commands.add_parser(
+        "run", help="report this machine to the server every minute (--once: one report, then exit)",
+        description="Measures load, CPU, memory, swap, disks, network, uptime, chosen services, pending updates "
+        "and the inventory, and sends it every minute (give or take a few seconds). Reports wait on disk while "
+        "the server is away and go in order when it is back. With --once: exits 0 when everything was sent, 75 "
+        "when reports are left waiting.")
+    run.add_argument("--once", action="store_true", help="report once and exit")
+    run.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help=f"the config enroll wrote "
+                     f"(default {DEFAULT_CONFIG})")
+    run.add_argument("--timeout", type=float, default=10.0, help="seconds for each report to the server")
 
 
 def _restore_test(commands) -> None:
@@ -70,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     args = top.parse_args(argv)
     if args.command == "restore-test":
         return _run_restore_test(top, args)
+    if args.command == "enroll":
+        return reporting.enroll(server=args.server, token=args.token, path=args.config, timeout=args.timeout,
+                                out=sys.stdout, err=sys.stderr)
+    if args.command == "run":
+        return reporting.run(path=args.config, once=args.once, timeout=args.timeout, err=sys.stderr)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         top.error("backup: give the command to run after --, e.g. -- restic backup --json /srv")
