@@ -74,9 +74,11 @@ def write(batch: Batch) -> list[Transition]:
                 kept = [row for row, o in zip(rows, batch.observations) if o.keep]
                 if kept:
                     _insert_results(cursor, kept)
+                every = rowsets.param(rows)
                 latest = {row[0]: row for row in rows}  # each monitor's last observation in the batch
-                cursor.execute(_latest_sql(), [rowsets.param(latest.values())])
-                cursor.execute(_rollup_sql(connection.vendor), [rowsets.param(rows)])
+                newest = every if len(latest) == len(rows) else rowsets.param(latest.values())
+                cursor.execute(_latest_sql(), [newest])
+                cursor.execute(_rollup_sql(connection.vendor), [every])
             return _transitions(cursor, batch.transitions) if batch.transitions else []
 
 
