@@ -97,3 +97,24 @@ def test_several_problems_are_all_given_worst_first():
     state, reasons = state_of(job, at(3, 30, day=4))
     assert state == "missed"
     assert [r.split(":")[0] for r in reasons] == ["missed", "shrunk", "stale_replica"]
+
+
+def test_the_last_due_time_kept_per_schedule_is_the_one_croniter_gives_at_every_moment_across_summer_time():
+    """``last_due`` keeps its answer until the schedule's next start: at every moment of both nights the clocks
+    change, forwards and backwards in time, it is what croniter answers there afresh."""
+    from zoneinfo import ZoneInfo
+
+    from croniter import croniter
+
+    from custode.backups import verdict
+
+    def afresh(schedule: str, grace: int, now: dt.datetime) -> dt.datetime:
+        local = (now - dt.timedelta(seconds=grace)).astimezone(ZoneInfo("Europe/Rome"))
+        return croniter(schedule, local).get_prev(dt.datetime).astimezone(UTC)
+
+    schedules = ["30 2 * * *", "0 * * * *", "15 3 * * 0", "*/20 1-3 * * *"]
+    for night in (dt.datetime(2026, 3, 28, 20, tzinfo=UTC), dt.datetime(2026, 10, 24, 20, tzinfo=UTC)):
+        moments = [night + dt.timedelta(minutes=13 * n) for n in range(70)]
+        for now in moments + moments[::-1]:
+            for schedule in schedules:
+                assert verdict.last_due(schedule, 600, "Europe/Rome", now) == afresh(schedule, 600, now), (schedule, now)
