@@ -103,8 +103,23 @@ class Reporter:
         self.timeout, self.err = timeout, err
 
     def measure(self) -> None:
-        report = collect.report(services=list(self.values.get("services") or []), pending=self.pending())
+        report = collect.report(services=self.services(), pending=self.pending())
         self.spool.add({"at": _now(), **report})
+
+    def services(self) -> list[str]:
+        """The services to watch: the config's, and those the server last asked for (the asset's ``agent:``)."""
+        asked = []
+        try:
+            with open(os.path.join(self.spool.folder, "services.watch"), encoding="utf-8") as f:
+                asked = [str(name) for name in json.load(f)]
+        except (OSError, ValueError, TypeError):
+            pass
+        return sorted(set(self.values.get("services") or []) | set(asked))
+
+    def watch(self, services: Any) -> None:
+        if isinstance(services, list):
+            with open(os.path.join(self.spool.folder, "services.watch"), "w", encoding="utf-8") as f:
+                json.dump(services, f)
 
     def pending(self) -> dict[str, Any] | None:
         """The pending updates, read again every ``UPDATES_EVERY`` and kept between runs in the spool's folder
@@ -127,8 +142,9 @@ class Reporter:
             try:
                 with open(name, encoding="utf-8") as f:
                     report = json.load(f)
-                post(self.url, {**report, "sent_at": _now()}, timeout=self.timeout,
-                     credential=self.values["credential"])
+                answer = post(self.url, {**report, "sent_at": _now()}, timeout=self.timeout,
+                              credential=self.values["credential"])
+                self.watch(answer.get("services"))
             except Refused as e:
                 print(f"custode-agent: the server refused a report ({e.status}): {e}", file=self.err)
                 if e.status in (401, 403):

@@ -42,12 +42,27 @@ class Agent(models.Model):
     measured_at = models.DateTimeField(blank=True, null=True)
     received_at = models.DateTimeField(blank=True, null=True)
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)  # by which the engine re-reads agents
+    # Judged with each report (``verdict``): each measure over its threshold with when it went over, and what
+    # the last report left wrong, said with its numbers.
+    over = models.JSONField(default=dict, blank=True)
+    problems = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["asset__key"]
 
     def __str__(self) -> str:
         return f"agent of {self.asset_id}"
+
+
+class AgentWatch(models.Model):
+    """An asset's ``agent:`` keys from the config file; a key left empty takes its kind's default (``specs``)."""
+
+    asset = models.OneToOneField("assets.Asset", on_delete=models.CASCADE, related_name="agent_watch")
+    load_per_core = models.FloatField(blank=True, null=True)
+    disk_percent = models.FloatField(blank=True, null=True)
+    memory_percent = models.FloatField(blank=True, null=True)
+    hold = models.PositiveIntegerField(blank=True, null=True)  # ``for``, in seconds
+    services = models.JSONField(default=list, blank=True)
 
 
 class AgentSample(models.Model):

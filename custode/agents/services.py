@@ -15,11 +15,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from custode.accounts.models import token_hash
-from custode.agents.models import Agent, AgentSample, EnrolmentToken
+from custode.agents import verdict
+from custode.agents.models import MONITOR_TYPE, Agent, AgentSample, AgentWatch, EnrolmentToken
 from custode.agents.reports import Report
+from custode.agents.specs import AgentSpec, Thresholds, thresholds_of
+from custode.assets.models import Asset
 from custode.assets.services import asset_get
 from custode.backups.reports import BadReport
-from custode.lib.changes import NotFound
+from custode.lib.changes import Change, NotFound, reference, save_fields
+from custode.monitors.models import Impact, Monitor
 
 TOKEN_PREFIX, CREDENTIAL_PREFIX = "cet_", "cag_"
 TOKEN_LIFETIME = 24 * 3600  # seconds an enrolment token lasts unless told otherwise
@@ -53,8 +57,22 @@ def agent_enroll(*, token: str, hostname: str = "", version: str = "",
         credential = CREDENTIAL_PREFIX + secrets.token_urlsafe(32)
         agent, _ = Agent.objects.update_or_create(asset_id=asset_id, defaults=dict(
             digest=token_hash(credential), enrolled_at=now, revoked_at=None, hostname=hostname[:255],
-            version=version[:40], changed_at=now))
+            version=version[:40], changed_at=now, over={}, problems=[]))
+        if agent.monitor_id is None:
+            agent.monitor = _monitor_for(agent.asset)
+            agent.save(update_fields=["monitor"])
     return agent, credential
+
+
+def _monitor_for(asset: Asset) -> Monitor:
+    """The monitor the engine judges ASSET's agent through (impact ``job``: staff are told, the asset is not down).
+    Its id is ``<asset>-agent``, or the asset's number in it when a monitor of the config has that id."""
+    key = f"{asset.key[:57]}-agent"
+    if Monitor.objects.filter(key=key).exclude(type=MONITOR_TYPE).exists():
+        key = f"agent-{asset.pk}"
+    monitor, _ = Monitor.objects.get_or_create(key=key, defaults=dict(
+        type=MONITOR_TYPE, asset=asset, interval=INTERVAL, retries=0, impact=Impact.JOB, tell_customer=False))
+    return monitor
 
 
 def _refusal(digest: str) -> BadReport:
@@ -87,12 +105,59 @@ def agent_store(*, agent: Agent, report: Report, now: dt.datetime | None = None)
     sample = AgentSample(agent=agent, at=report.at, load=report.load[0], cpu_percent=report.cpu_percent,
                          memory_percent=report.memory.percent, disk_percent=report.disk_percent())
     with transaction.atomic():
-        newer = Agent.objects.filter(pk=agent.pk, measured_at__gte=report.at).exists()
-        if not newer:
-            Agent.objects.filter(pk=agent.pk).update(report=report.model_dump(mode="json"), measured_at=report.at,
-                                                     received_at=now, changed_at=now)
+        current = Agent.objects.select_for_update().get(pk=agent.pk)
+        if current.measured_at is None or report.at > current.measured_at:
+            watch = thresholds_for(current.asset)
+            over = verdict.over(current.over, report, watch)
+            Agent.objects.filter(pk=agent.pk).update(
+                report=report.model_dump(mode="json"), measured_at=report.at, received_at=now, changed_at=now,
+                over=over, problems=verdict.problems(over, report, watch))
         sample.save()
         AgentSample.objects.filter(agent=agent, at__lt=now - HISTORY).delete()
+
+
+# -- thresholds (the config file's ``agent:`` keys) -------------------------------------------------------------
+
+
+def thresholds_for(asset: Asset) -> Thresholds:
+    return thresholds_of(asset.kind, agent_watch_spec(AgentWatch.objects.filter(asset=asset).first()))
+
+
+def agent_watch_save(*, asset: str, spec: AgentSpec | None) -> Change:
+    """Set ASSET's thresholds to SPEC; None takes its kind's defaults again."""
+    owner = reference(asset_get, asset, "asset")
+    watch = AgentWatch.objects.filter(asset=owner).first()
+    if spec is None:
+        if watch is None:
+            return Change("agent", asset, "unchanged")
+        watch.delete()
+        return Change("agent", asset, "removed")
+    values = dict(load_per_core=spec.load_per_core, disk_percent=spec.disk_percent,
+                  memory_percent=spec.memory_percent, hold=spec.for_, services=list(spec.services))
+    return save_fields(watch or AgentWatch(asset=owner), values, kind="agent", key=asset)
+
+
+def agent_watch_spec(watch: AgentWatch | None) -> AgentSpec | None:
+    if watch is None:
+        return None
+    return AgentSpec(load_per_core=watch.load_per_core, disk_percent=watch.disk_percent,
+                     memory_percent=watch.memory_percent, services=watch.services,
+                     **{"for": None if watch.hold is None else f"{watch.hold}s"})
+
+
+def agent_facts(agent: Agent) -> verdict.Facts:
+    return verdict.Facts(enrolled_at=agent.enrolled_at, received_at=agent.received_at, interval=INTERVAL,
+                         problems=tuple(agent.problems))
+
+
+def agent_facts_since(since: dt.datetime | None) -> list[tuple[int, verdict.Facts, dt.datetime]]:
+    """(monitor id, facts, changed at) of the agents changed after SINCE (every agent when None): the engine's
+    read, as ``engine.store.backup_facts_since`` is for backup jobs."""
+    agents = Agent.objects.filter(monitor__isnull=False).only("monitor_id", "enrolled_at", "received_at", "problems",
+                                                              "changed_at")
+    if since is not None:
+        agents = agents.filter(changed_at__gt=since)
+    return [(agent.monitor_id, agent_facts(agent), agent.changed_at) for agent in agents]
 
 
 def agent_of(asset: str) -> Agent:
@@ -112,6 +177,7 @@ def agent_status(agent: Agent) -> dict:
         "revoked": agent.revoked_at is not None,
         "measured_at": agent.measured_at,
         "received_at": agent.received_at,
+        "problems": agent.problems,
         **{key: report.get(key) for key in ("load", "cpu_percent", "cpu_count", "memory", "swap", "uptime_s",
                                             "updates", "services", "network", "inventory")},
         "disks": report.get("disks") or [],

@@ -69,7 +69,8 @@ def report(request: HttpRequest, asset: str) -> HttpResponse:
         services.agent_store(agent=agent, report=reports.parse(_body(request), timezone.now()))
     except BadReport as e:
         return _text(e.status, e.message)
-    return JsonResponse({"stored": True, "interval": services.INTERVAL})
+    watched = services.thresholds_for(agent.asset).services
+    return JsonResponse({"stored": True, "interval": services.INTERVAL, "services": list(watched)})
 
 
 @csrf_exempt

@@ -30,6 +30,7 @@ class AgentOut(Schema):
     revoked: bool
     measured_at: Optional[dt.datetime]
     received_at: Optional[dt.datetime]
+    problems: list[str]
     load: Optional[list[float]]
     cpu_percent: Optional[float]
     cpu_count: Optional[int]
@@ -49,6 +50,7 @@ class AgentOut(Schema):
             "bytes; each of `disks` `{mount, size, used, percent, inodes, inodes_used}`; `updates` the pending "
             "package updates, `security` counted apart. `measured_at` is when the agent measured, `received_at` "
             "when the server got it (later when the report waited on the machine while the server was away). "
+            "`problems` are the thresholds the last report broke for their `for`, with their numbers. "
             "404 when the asset has no agent enrolled.")
 def asset_agent(request: HttpRequest, key: str):
     asset = asset_get(key)

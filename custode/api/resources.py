@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from pydantic import Field, TypeAdapter, create_model
 
 from custode.assets.models import Asset
+from custode.agents.models import MONITOR_TYPE as AGENT  # an agent's own monitor: /api/v1/assets/<id>/agent
 from custode.backups.models import MONITOR_TYPE as BACKUP  # a backup job's own monitor: /api/v1/backups
 from custode.assets.services import asset_delete, asset_save, asset_spec
 from custode.assets.specs import AssetFields
@@ -173,7 +174,8 @@ RESOURCES = [
         name="monitors",
         kind="monitor",
         body=MonitorIn,
-        queryset=lambda: Monitor.objects.exclude(type=BACKUP).select_related("asset__customer").order_by("key"),
+        queryset=lambda: Monitor.objects.exclude(type__in=(BACKUP, AGENT)).select_related("asset__customer")
+        .order_by("key"),
         body_of=lambda obj: _monitor_in.validate_python(
             {**monitor_spec_of(obj).model_dump(mode="json"), "asset": obj.asset.key}
         ),

@@ -9,6 +9,8 @@ import yaml
 
 from custode.assets.models import Asset
 from custode.assets.services import asset_spec
+from custode.agents.models import MONITOR_TYPE as AGENT, AgentWatch
+from custode.agents.services import agent_watch_spec
 from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.backups.services import backup_spec
 from custode.config.schema import AssetEntry, ConfigFile, CustomerEntry, PlanTerms
@@ -61,16 +63,18 @@ def _customers() -> list[CustomerEntry]:
 def _assets() -> dict[int | None, list[AssetEntry]]:
     """Every asset with its monitors and backups, by owning customer id (None: infrastructure)."""
     monitors, backups, depends = defaultdict(list), defaultdict(list), defaultdict(list)
-    for monitor in Monitor.objects.exclude(type=BACKUP).order_by("id"):  # a job's monitor comes with the job
+    for monitor in Monitor.objects.exclude(type__in=(BACKUP, AGENT)).order_by("id"):  # a job's or agent's is theirs
         monitors[monitor.asset_id].append(monitor_spec_of(monitor))
     for job in BackupJob.objects.order_by("id"):
         backups[job.asset_id].append(backup_spec(job))
+    watches = {w.asset_id: agent_watch_spec(w) for w in AgentWatch.objects.all()}
     for src, dst in Asset.depends_on.through.objects.values_list("from_asset_id", "to_asset__key"):
         depends[src].append(dst)
     by_owner: dict[int | None, list[AssetEntry]] = defaultdict(list)
     for asset in Asset.objects.order_by("id"):
         fields = asset_spec(asset, sorted(depends[asset.id])).model_dump(mode="json")
-        by_owner[asset.customer_id].append(AssetEntry(**fields, monitors=monitors[asset.id], backups=backups[asset.id]))
+        by_owner[asset.customer_id].append(AssetEntry(**fields, monitors=monitors[asset.id], backups=backups[asset.id],
+                                                      agent=watches.get(asset.id)))
     return by_owner
 
 

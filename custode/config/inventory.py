@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from custode.assets.models import Asset
+from custode.agents.models import MONITOR_TYPE as AGENT
 from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.config.schema import ConfigFile, asset_entries
 from custode.directory.models import Contact, Customer, Plan
@@ -31,8 +32,8 @@ def keys_in_database(kind: str) -> list[str]:
     """Keys --prune may remove; administrators are never among them."""
     simple = {"plan": Plan, "customer": Customer, "asset": Asset, "monitor": Monitor, "backup": BackupJob,
               "maintenance": MaintenanceWindow}
-    if kind == "monitor":  # a backup job's own monitor goes with the job
-        return list(Monitor.objects.exclude(type=BACKUP).order_by("id").values_list("key", flat=True))
+    if kind == "monitor":  # a backup job's own monitor goes with the job, an agent's with its enrolment
+        return list(Monitor.objects.exclude(type__in=(BACKUP, AGENT)).order_by("id").values_list("key", flat=True))
     if kind in simple:
         return list(simple[kind].objects.order_by("id").values_list("key", flat=True))
     if kind == "staff":

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from custode.agents.specs import AgentSpec
 from custode.assets.specs import AssetFields
 from custode.backups.specs import BackupSpec
 from custode.config.source import Path, Problem, Source
@@ -27,6 +28,7 @@ class PlanTerms(PlanSpec):
 class AssetEntry(AssetFields):
     monitors: list[MonitorSpec] = []  # type: ignore[valid-type]
     backups: list[BackupSpec] = []
+    agent: AgentSpec | None = None  # thresholds for its agent; left out: its kind's defaults
 
 
 class CustomerEntry(CustomerFields):

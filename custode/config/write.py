@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
+from django.db.models import Exists, OuterRef
 
+from custode.agents.models import AgentWatch
+from custode.agents.services import agent_watch_save
 from custode.assets.models import Asset
 from custode.assets.services import asset_check_dependencies, asset_values
 from custode.backups.services import backup_save
@@ -78,6 +81,8 @@ def write(doc: ConfigFile) -> Outcome:
         out.changes += [monitors[m.id] for m in entry.monitors]
         for b, backup in enumerate(entry.backups):
             out.attempt(path + ("backups", b), lambda bj=backup, k=entry.id: backup_save(asset=k, spec=bj))
+        if entry.agent is not None or getattr(assets.get(entry.id), "agent_keys", False):
+            out.attempt(path + ("agent",), lambda a=entry.agent, k=entry.id: agent_watch_save(asset=k, spec=a))
     for w, window in enumerate(doc.maintenance):
         out.attempt(("maintenance", w), lambda mw=window: maintenance_save(spec=mw))
     return out
@@ -130,7 +135,8 @@ def _assets(doc: ConfigFile, out: Outcome, customers: dict[str, Customer]) -> tu
     """Save the infrastructure and the saved customers' assets; their entries, and every asset by key."""
     owners = {a.id: customers[c.id] for c in doc.customers if c.id in customers for a in c.assets}
     entries = [(path, a) for path, a in asset_entries(doc) if path[0] == "infrastructure" or a.id in owners]
-    assets = bulk.read(Asset.objects.all(), key=lambda a: a.key)
+    agent_keys = Exists(AgentWatch.objects.filter(asset=OuterRef("pk")))  # to drop when the file has none now
+    assets = bulk.read(Asset.objects.annotate(agent_keys=agent_keys), key=lambda a: a.key)
     rows = [(a.id, {"customer": owners.get(a.id), **asset_values(a)}) for _, a in entries]
     out.changes += bulk.save_rows(rows, assets, model=Asset, kind="asset", new=lambda k: Asset(key=k)).values()
     return entries, assets

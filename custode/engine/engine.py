@@ -28,6 +28,9 @@ from typing import Any
 
 from django.db import close_old_connections, connections
 
+from custode.agents import verdict as agents
+from custode.agents.models import MONITOR_TYPE as AGENT
+from custode.agents.services import agent_facts_since
 from custode.backups import verdict as backups
 from custode.backups.models import MONITOR_TYPE as BACKUP
 from custode.checks import push
@@ -72,6 +75,7 @@ class Engine:
         self.seen_changes: int | None = None  # the highest monitor version loaded
         self.seen_pings: dt.datetime | None = None
         self.seen_backups: dt.datetime | None = None
+        self.seen_agents: dt.datetime | None = None
         self.maintenance: set[int] | None = None  # the assets in maintenance at the last look
 
     async def run(self) -> None:
@@ -117,6 +121,7 @@ class Engine:
         await self._mark_maintenance(changed=loaded > 0)
         await self._read_pings()
         await self._read_backups()
+        await self._read_agents()
 
     async def _install_all(self, rows: list[Any]) -> list[MonitorRuntime]:
         """Install ROWS; returns the new monitors. Every INSTALL_SLICE rows the loop runs what is waiting: 100,000
@@ -156,6 +161,9 @@ class Engine:
             if row.type == BACKUP:  # judged from its job's reports (``_read_backups``): its spec is the job's
                 spec, prepared = BackupMonitor(row.key), None
                 self.seen_backups = None  # a new or edited job: read every job's facts again at this reload
+            elif row.type == AGENT:  # judged from its agent's reports (``_read_agents``), like a backup job
+                spec, prepared = BackupMonitor(row.key), None
+                self.seen_agents = None
             else:
                 spec = self.shared.share(monitor_spec_of(row))
                 prepared = prepare_for(row.type)(spec)
@@ -168,11 +176,11 @@ class Engine:
                             timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
                             version=row.version, impact=same(row.impact), last_ping_at=row.last_ping_at,
                             last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
-                            check=None if row.type in ("push", BACKUP) else check_for(row.type),
+                            check=None if row.type in ("push", BACKUP, AGENT) else check_for(row.type),
                             prepared=prepared)
         if old is not None:
             rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
-            rt.backup = old.backup
+            rt.backup, rt.agent = old.backup, old.agent
         self.monitors[row.id] = rt
         if row.paused:
             self._record_state(rt, State.PAUSED, "paused")
@@ -212,6 +220,15 @@ class Engine:
             if rt is not None:
                 rt.backup = facts
             self.seen_backups = max(self.seen_backups or changed_at, changed_at)
+
+    async def _read_agents(self) -> None:
+        """The facts of the agents that reported or changed since the last look, as ``_read_backups`` reads."""
+        since = None if self.seen_agents is None else self.seen_agents - BACKUP_OVERLAP
+        for monitor_id, facts, changed_at in await self._db(agent_facts_since, since):
+            rt = self.monitors.get(monitor_id)
+            if rt is not None:
+                rt.agent = facts
+            self.seen_agents = max(self.seen_agents or changed_at, changed_at)
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -287,6 +304,8 @@ class Engine:
     async def _execute(self, rt: MonitorRuntime) -> Result | None:
         if rt.type == BACKUP:
             return backups.result(rt.backup, utcnow())
+        if rt.type == AGENT:
+            return agents.result(rt.agent, utcnow())
         if rt.type == "push":
             return push.evaluate(last_ping_at=rt.last_ping_at, last_kind=rt.last_ping_kind, interval=rt.interval,
                                  grace=rt.spec.grace, now=utcnow(), created_at=rt.created_at)
@@ -400,7 +419,8 @@ TICK = 0.05  # checks start at most this early: nobody tells a check 50 ms early
 
 @dataclass(frozen=True, slots=True)
 class BackupMonitor:
-    """What the engine holds as a backup job's monitor's spec: its id; the rest is the job's (``Facts``)."""
+    """What the engine holds as a backup job's or an agent's monitor's spec: its id; the rest is the job's or the
+    agent's (``Facts``)."""
 
     id: str
 
