@@ -1,5 +1,6 @@
 """A real ``custode-agent`` process enrolls against a running server, reports, and is seen through the API; with
-the server away its reports wait on disk and arrive later, in order."""
+the server away its reports wait on disk and arrive later, in order, and a disk threshold below the machine's
+real usage becomes one incident through the engine."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,11 @@ from django.test import Client
 
 from custode.accounts.services import token_create
 from custode.agents.models import Agent, AgentSample
-from custode.agents.services import agent_token_create
+from custode.agents.services import agent_token_create, agent_watch_save
+from custode.agents.specs import AgentSpec
+from custode.backups.tests.test_alerts import judge
+from custode.incidents.models import Incident
+from custode.monitors.models import Monitor
 from custode.testing import factories
 
 AGENT = Path(__file__).resolve().parents[3] / "agent"
@@ -54,7 +60,9 @@ def test_a_real_agent_enrolls_reports_and_its_report_is_read_through_the_api(liv
         assert body["updates"]["manager"] == "apt" and body["updates"]["pending"] >= body["updates"]["security"]
 
 
-def test_reports_made_while_the_server_is_away_wait_on_disk_and_arrive_in_order(live_server, srv, tmp_path):
+def test_reports_made_while_the_server_is_away_wait_on_disk_and_arrive_in_order(live_server, srv, tmp_path,
+                                                                                monkeypatch):
+    agent_watch_save(asset="bianchi-srv", spec=AgentSpec.model_validate({"disk_percent": 0.01, "for": "1s"}))
     conf = str(tmp_path / "agent.toml")
     _, token = agent_token_create(asset="bianchi-srv")
     assert agent("enroll", "--server", live_server.url, "--token", token, "--config", conf).returncode == 0
@@ -69,6 +77,7 @@ def test_reports_made_while_the_server_is_away_wait_on_disk_and_arrive_in_order(
     assert len(waiting) == 2 and not AgentSample.objects.exists()
     measured = [json.loads(p.read_text())["at"] for p in waiting]
     Path(conf).write_text(values)
+    time.sleep(1)  # the disk over its threshold for its "for", 1s, by the last report
     assert agent("run", "--once", "--config", conf).returncode == 0
     assert not list((tmp_path / "spool").glob("*.json"))
     samples = [s.isoformat() for s in AgentSample.objects.order_by("id").values_list("at", flat=True)]
@@ -76,3 +85,7 @@ def test_reports_made_while_the_server_is_away_wait_on_disk_and_arrive_in_order(
     agent_row = Agent.objects.get()
     assert agent_row.measured_at.isoformat() == samples[2], "the newest report is the latest"
     assert agent_row.report["updates"]["pending"] == 3
+    judge(monkeypatch, agent_row.received_at)
+    monitor = Monitor.objects.get(type="agent")
+    assert monitor.state == "down" and "disk / " in monitor.last_reason and "over 0.01%" in monitor.last_reason
+    assert Incident.objects.count() == 1
