@@ -198,6 +198,7 @@ def ingest(data_dir: str, wrong: dict[int, str], args: argparse.Namespace) -> bo
         reference = run_wrk(f"http://127.0.0.1:{nginx_port}/", **load)
     print(f"  ingest, {args.connections} keep-alive connections, {len(tokens)} jobs in turn, {args.report_seconds} s: "
           f"{ours['rps']:,.0f} finish reports/s (p99 {ours['p99_ms']:.1f} ms, {ours['errors']} errors, "
+          f"socket errors: {ours['socket_errors'] or 'none'}, "
           f"{stored:,} of {ours['requests']:,} stored), {cpu:.1f} CPU-s: {stored / max(cpu, 1e-9):,.0f} per CPU-s; "
           f"nginx fixed body {reference['rps']:,.0f}/s (p99 {reference['p99_ms']:.1f} ms): "
           f"{ours['rps'] / reference['rps']:.3f}x; load average {os.getloadavg()[0]:.1f}", flush=True)
