@@ -98,22 +98,24 @@ def agent_revoke(*, asset: str, now: dt.datetime | None = None) -> None:
         raise NotFound("agent", asset)
 
 
-def agent_store(*, agent: Agent, report: Report, now: dt.datetime | None = None) -> None:
-    """Keep REPORT as AGENT's latest (unless a newer one is kept already: buffered reports come late) and its
-    numbers as a sample; samples older than ``HISTORY`` go in the same transaction."""
+def agent_store(*, agent: Agent, report: Report, now: dt.datetime | None = None) -> Thresholds:
+    """Keep REPORT as AGENT's latest (unless a newer one is kept already: buffered reports come late), judged
+    against the asset's thresholds, which are returned, and its numbers as a sample; samples older than
+    ``HISTORY`` go in the same transaction."""
     now = now or timezone.now()
     sample = AgentSample(agent=agent, at=report.at, load=report.load[0], cpu_percent=report.cpu_percent,
                          memory_percent=report.memory.percent, disk_percent=report.disk_percent())
     with transaction.atomic():
         current = Agent.objects.select_for_update().get(pk=agent.pk)
+        watch = thresholds_for(agent.asset)
         if current.measured_at is None or report.at > current.measured_at:
-            watch = thresholds_for(current.asset)
             over = verdict.over(current.over, report, watch)
             Agent.objects.filter(pk=agent.pk).update(
                 report=report.model_dump(mode="json"), measured_at=report.at, received_at=now, changed_at=now,
                 over=over, problems=verdict.problems(over, report, watch))
         sample.save()
         AgentSample.objects.filter(agent=agent, at__lt=now - HISTORY).delete()
+    return watch
 
 
 # -- thresholds (the config file's ``agent:`` keys) -------------------------------------------------------------

@@ -66,11 +66,10 @@ def report(request: HttpRequest, asset: str) -> HttpResponse:
         return _text(403, f"this credential is asset {agent.asset.key!r}'s: it reports to /agent/{agent.asset.key}"
                           "/report only")
     try:
-        services.agent_store(agent=agent, report=reports.parse(_body(request), timezone.now()))
+        watch = services.agent_store(agent=agent, report=reports.parse(_body(request), timezone.now()))
     except BadReport as e:
         return _text(e.status, e.message)
-    watched = services.thresholds_for(agent.asset).services
-    return JsonResponse({"stored": True, "interval": services.INTERVAL, "services": list(watched)})
+    return JsonResponse({"stored": True, "interval": services.INTERVAL, "services": list(watch.services)})
 
 
 @csrf_exempt

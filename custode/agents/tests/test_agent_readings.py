@@ -115,3 +115,13 @@ def test_the_spool_keeps_the_newest_reports_in_order_up_to_its_limit(tmp_path):
     for n in range(5):
         spool.add({"n": n})
     assert [Path(name).read_text() for name in spool.waiting()] == ['{"n": 2}', '{"n": 3}', '{"n": 4}']
+
+
+def test_the_agent_watches_its_configs_services_and_those_the_server_asked_for(tmp_path):
+    path = str(tmp_path / "agent.toml")
+    config.save(path, {"server": "http://127.0.0.1:9", "asset": "srv", "credential": "cag_x", "services": ["cron"]})
+    reporter = reporting.Reporter(path, timeout=1, err=None)
+    assert reporter.services() == ["cron"]
+    reporter.watch(["nginx", "cron"])
+    assert reporting.Reporter(path, timeout=1, err=None).services() == ["cron", "nginx"], "kept between runs"
+    assert reporter.spool.waiting() == [], "what it watches is no report"

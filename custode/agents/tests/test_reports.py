@@ -4,10 +4,12 @@ what is wrong, and nothing is stored."""
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from custode.agents.models import Agent, AgentSample
-from custode.agents.services import agent_revoke
+from custode.agents.services import agent_revoke, agent_watch_save
+from custode.agents.specs import AgentSpec
 from custode.agents.tests.conftest import enrolled, post, report
 
 URL = "/agent/bianchi-srv/report"
@@ -101,6 +103,10 @@ def test_another_assets_credential_is_403_naming_its_own_asset(credential):
 
 
 def test_a_get_is_405(credential):
-    from django.test import Client
-
     assert Client().get(URL).status_code == 405
+
+
+def test_the_answer_tells_the_agent_which_services_the_assets_agent_keys_watch(credential):
+    agent_watch_save(asset="bianchi-srv", spec=AgentSpec(services=["nginx", "postgresql"]))
+    answer = post(URL, report(), credential).json()
+    assert answer == {"stored": True, "interval": 60, "services": ["nginx", "postgresql"]}
