@@ -70,7 +70,7 @@ def enroll(*, server: str, token: str, path: str, timeout: float, out: IO[str], 
         print(f"custode-agent: cannot reach {server}: {e}", file=err)
         return EX_TEMPFAIL
     values = {"server": server.rstrip("/"), "asset": answer["asset"], "credential": answer["credential"],
-              "report_url": answer["report_url"], "interval": answer.get("interval", 60)}
+              "interval": answer.get("interval", 60)}
     config.save(path, values)
     print(f"enrolled as asset {answer['asset']!r}; credential kept in {path} (mode 0600)", file=out)
     return 0
@@ -99,7 +99,8 @@ class Reporter:
     def __init__(self, path: str, *, timeout: float, err: IO[str]):
         self.values = config.load(path)
         self.spool = Spool(config.spool_dir(path, self.values))
-        self.url = self.values.get("report_url") or f"{self.values['server']}/agent/{self.values['asset']}/report"
+        # on the URL enrolment reached, never one the server names: behind a proxy it may not know its own
+        self.url = f"{self.values['server']}/agent/{self.values['asset']}/report"
         self.timeout, self.err = timeout, err
 
     def measure(self) -> None:

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from custode.agents import reports, services
 from custode.backups.reports import BadReport
+from custode.lib.links import absolute
 
 
 def _text(status: int, message: str) -> HttpResponse:
@@ -49,7 +50,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
         return _text(e.status, e.message)
     key = agent.asset.key
     return JsonResponse({"asset": key, "credential": credential, "interval": services.INTERVAL,
-                         "report_url": request.build_absolute_uri(f"/agent/{key}/report")}, status=201)
+                         "report_url": absolute(f"/agent/{key}/report", request)}, status=201)
 
 
 @csrf_exempt
