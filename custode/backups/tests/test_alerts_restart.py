@@ -29,9 +29,11 @@ def alerts_sent(count: int) -> bool:
 
 
 def about_the_job(smtp: SmtpServer) -> list[str]:
-    """The subjects of the incident's opened and resolved staff alerts received, once per copy."""
-    alerts = set(Message.objects.filter(audience="staff", key__regex=ALERTS).values_list("subject", flat=True))
-    return [m["Subject"] for m in smtp.mailbox.messages if m["Subject"] in alerts]
+    """The keys of the incident's opened and resolved staff alerts received, once per copy: a mail is known by
+    its Message-ID, which starts with its outbox row's id (a subject may come back folded otherwise)."""
+    alerts = dict(Message.objects.filter(audience="staff", key__regex=ALERTS).values_list("pk", "key"))
+    received = (int(m["Message-ID"].strip("<").split(".")[0]) for m in smtp.mailbox.messages)
+    return [alerts[pk] for pk in received if pk in alerts]
 
 
 def notifier_runs(env: dict, *, until) -> None:
