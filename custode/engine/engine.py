@@ -74,8 +74,7 @@ class Engine:
         self.upstream = Upstream(self.monitors, self._check_now)
         self.seen_changes: int | None = None  # the highest monitor version loaded
         self.seen_pings: dt.datetime | None = None
-        self.seen_backups: dt.datetime | None = None
-        self.seen_agents: dt.datetime | None = None
+        self.seen_facts: dict[str, dt.datetime | None] = dict.fromkeys(REPORTED)  # per type, as ``seen_pings``
         self.maintenance: set[int] | None = None  # the assets in maintenance at the last look
 
     async def run(self) -> None:
@@ -120,8 +119,8 @@ class Engine:
             self._start_schedules(fresh)
         await self._mark_maintenance(changed=loaded > 0)
         await self._read_pings()
-        await self._read_backups()
-        await self._read_agents()
+        for kind in REPORTED:
+            await self._read_facts(kind)
 
     async def _install_all(self, rows: list[Any]) -> list[MonitorRuntime]:
         """Install ROWS; returns the new monitors. Every INSTALL_SLICE rows the loop runs what is waiting: 100,000
@@ -158,12 +157,9 @@ class Engine:
         if old is not None and old.version == row.version:
             return None
         try:
-            if row.type == BACKUP:  # judged from its job's reports (``_read_backups``): its spec is the job's
-                spec, prepared = BackupMonitor(row.key), None
-                self.seen_backups = None  # a new or edited job: read every job's facts again at this reload
-            elif row.type == AGENT:  # judged from its agent's reports (``_read_agents``), like a backup job
-                spec, prepared = BackupMonitor(row.key), None
-                self.seen_agents = None
+            if row.type in REPORTED:  # judged from what its job or agent reported (``_read_facts``)
+                spec, prepared = ReportedMonitor(row.key), None
+                self.seen_facts[row.type] = None  # a new or edited one: read every one's facts again at this reload
             else:
                 spec = self.shared.share(monitor_spec_of(row))
                 prepared = prepare_for(row.type)(spec)
@@ -176,11 +172,11 @@ class Engine:
                             timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
                             version=row.version, impact=same(row.impact), last_ping_at=row.last_ping_at,
                             last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
-                            check=None if row.type in ("push", BACKUP, AGENT) else check_for(row.type),
+                            check=None if row.type == "push" or row.type in REPORTED else check_for(row.type),
                             prepared=prepared)
         if old is not None:
             rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
-            rt.backup, rt.agent = old.backup, old.agent
+            rt.facts = old.facts
         self.monitors[row.id] = rt
         if row.paused:
             self._record_state(rt, State.PAUSED, "paused")
@@ -209,26 +205,20 @@ class Engine:
                 rt.last_ping_at, rt.last_ping_kind = at, kind
             self.seen_pings = max(self.seen_pings or at, at)
 
-    async def _read_backups(self) -> None:
-        """The facts of the backup jobs that reported or changed since the last look (all of them at first).
+    async def _read_facts(self, kind: str) -> None:
+        """The facts of the backup jobs or agents (KIND) that reported or changed since the last look (all of them
+        at first).
 
-        A job's ``changed_at`` is taken before its transaction commits, so the look goes back a little further
-        than the newest seen: a report committed late is read then, and reading one twice changes nothing."""
-        since = None if self.seen_backups is None else self.seen_backups - BACKUP_OVERLAP
-        for monitor_id, facts, changed_at in await self._db(store.backup_facts_since, since):
+        A ``changed_at`` is taken before its transaction commits, so the look goes back a little further than the
+        newest seen: a report committed late is read then, and reading one twice changes nothing."""
+        seen = self.seen_facts[kind]
+        since = None if seen is None else seen - BACKUP_OVERLAP
+        for monitor_id, facts, changed_at in await self._db(REPORTED[kind][0], since):
             rt = self.monitors.get(monitor_id)
             if rt is not None:
-                rt.backup = facts
-            self.seen_backups = max(self.seen_backups or changed_at, changed_at)
-
-    async def _read_agents(self) -> None:
-        """The facts of the agents that reported or changed since the last look, as ``_read_backups`` reads."""
-        since = None if self.seen_agents is None else self.seen_agents - BACKUP_OVERLAP
-        for monitor_id, facts, changed_at in await self._db(agent_facts_since, since):
-            rt = self.monitors.get(monitor_id)
-            if rt is not None:
-                rt.agent = facts
-            self.seen_agents = max(self.seen_agents or changed_at, changed_at)
+                rt.facts = facts
+            seen = max(seen or changed_at, changed_at)
+        self.seen_facts[kind] = seen
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -302,10 +292,9 @@ class Engine:
             self._push(rt)
 
     async def _execute(self, rt: MonitorRuntime) -> Result | None:
-        if rt.type == BACKUP:
-            return backups.result(rt.backup, utcnow())
-        if rt.type == AGENT:
-            return agents.result(rt.agent, utcnow())
+        reported = REPORTED.get(rt.type)
+        if reported is not None:
+            return reported[1](rt.facts, utcnow())
         if rt.type == "push":
             return push.evaluate(last_ping_at=rt.last_ping_at, last_kind=rt.last_ping_kind, interval=rt.interval,
                                  grace=rt.spec.grace, now=utcnow(), created_at=rt.created_at)
@@ -411,14 +400,16 @@ class Engine:
 
 
 INSTALL_SLICE = 1000
-BACKUP_OVERLAP = dt.timedelta(seconds=10)  # how far before the newest job change seen the next look starts
+BACKUP_OVERLAP = dt.timedelta(seconds=10)  # how far before the newest job or agent change seen the next look starts
+# Monitors judged from what something reported rather than by a check: how their facts are read, how judged.
+REPORTED = {BACKUP: (store.backup_facts_since, backups.result), AGENT: (agent_facts_since, agents.result)}
 BACKLOG_PER_MONITOR = 3  # unwritten raw results kept per monitor while the database is away
 BACKLOG_MIN = 10_000
 TICK = 0.05  # checks start at most this early: nobody tells a check 50 ms early from one on time
 
 
 @dataclass(frozen=True, slots=True)
-class BackupMonitor:
+class ReportedMonitor:
     """What the engine holds as a backup job's or an agent's monitor's spec: its id; the rest is the job's or the
     agent's (``Facts``)."""
 

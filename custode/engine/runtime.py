@@ -41,8 +41,7 @@ class MonitorRuntime:
     last_ping_at: Any = None
     last_ping_kind: str = ""
     created_at: Any = None  # a push monitor never pinged is DOWN interval + grace after this
-    backup: Any = None  # a backup job's monitor: the job's ``backups.verdict.Facts``, None until read
-    agent: Any = None  # an agent's monitor: the agent's ``agents.verdict.Facts``, None until read
+    facts: Any = None  # a backup job's or an agent's monitor: what they reported (their ``verdict.Facts``), None until read
     check: Any = None
     prepared: Any = None  # what ``check`` is given: the spec, or what its module's ``prepare`` made of it at load
     last_status: str = ""  # the last result's, and the slot of time whose up result was kept (``Engine._keep``)

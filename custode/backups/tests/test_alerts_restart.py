@@ -15,6 +15,7 @@ from custode.backups.tests.test_alerts import MINUTE, NIGHT, good_again, judge, 
 from custode.engine.tests.harness import wait_for
 from custode.incidents.models import Incident, Status
 from custode.notify.models import Message
+from custode.notify.tests.conftest import smtp  # noqa: F401  (fixture: a real SMTP server)
 from custode.notify.tests.peers import SmtpServer
 from custode.server.tests.processes import custode_env, running, shared_database_url
 
@@ -41,14 +42,6 @@ def notifier_runs(env: dict, *, until) -> None:
     with running("notifier", env=env) as notifier:
         notifier.wait_for("notifier started", timeout=30)
         until()
-
-
-@pytest.fixture
-def smtp():
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_a_backup_problem_is_told_to_staff_once_opened_and_once_resolved_across_notifier_restarts(
