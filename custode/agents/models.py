@@ -4,7 +4,8 @@ An asset's agent is let in once with an enrolment token (``custode agent-token c
 and expiring, kept as a hash. Enrolling trades it for the device's own credential, also kept only as a hash,
 so a copy of the database lets nobody report as a device. The latest report is kept whole on the agent's row
 for the API and the engine to read without a query per asset; a few numbers of every report are rows
-(``AgentSample``), a bounded history of a day for the sparklines.
+(``AgentSample``), a bounded history of a day for the sparklines. Pending security updates are kept as stretches of
+time (``PatchRecord``), written only when a stretch opens, grows or clears (``patches``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class Agent(models.Model):
     # the last report left wrong, said with its numbers.
     over = models.JSONField(default=dict, blank=True)
     problems = models.JSONField(default=list, blank=True)
+    # The open stretch of pending security updates, none while the last report counted none: read with the agent
+    # in the report's one query, so a report that changes nothing about them costs no query more.
+    patch = models.ForeignKey("PatchRecord", on_delete=models.SET_NULL, related_name="+", null=True, blank=True)
 
     class Meta:
         ordering = ["asset__key"]
@@ -78,3 +82,30 @@ class AgentSample(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["agent", "-at"], name="agent_sample_agent_at")]
+
+
+class PatchRecord(models.Model):
+    """A stretch of time an asset's agent counted pending security updates: opened (``since``, when the report was
+    measured) by the first report counting any, cleared by the first counting none. ``pending`` and ``security``
+    are the most any of its reports counted; ``last_upgrade`` the latest the reports said."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="patch_records")
+    since = models.DateTimeField()
+    cleared_at = models.DateTimeField(blank=True, null=True)
+    pending = models.PositiveIntegerField(default=0)
+    security = models.PositiveIntegerField(default=0)
+    last_upgrade = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        ordering = ["-since", "-id"]
+        indexes = [models.Index(fields=["agent", "-since"], name="patch_record_agent_since")]
+
+
+class PatchSetup(models.Model):
+    """How long security updates may wait before they are overdue (``provider.patch_grace``). One row, pk=1."""
+
+    grace = models.PositiveIntegerField(default=7 * 86400)  # seconds
+
+    @classmethod
+    def get(cls) -> PatchSetup:
+        return cls.objects.get_or_create(pk=1)[0]

@@ -3,7 +3,7 @@ static files, never a CDN: the docs work offline)."""
 
 from ninja import NinjaAPI, Swagger
 
-from custode.api import agents, backups, customers, errors, evidence, incidents, subscribers, tickets
+from custode.api import agents, backups, customers, errors, evidence, incidents, patches, subscribers, tickets
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.methods import wrap_patterns
@@ -37,6 +37,7 @@ for resource in RESOURCES:
     api.add_router(f"/{resource.name}", router_for(resource))
 api.add_router("/customers", customers.customers)
 api.add_router("/customers", evidence.evidence)
+api.add_router("/customers", patches.patches)
 api.add_router("/incidents", incidents.incidents)
 api.add_router("/messages", incidents.messages)
 api.add_router("/subscribers", subscribers.subscribers)

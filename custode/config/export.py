@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from custode.assets.licences import licences_by_asset
 from custode.assets.models import Asset
 from custode.assets.services import asset_spec
 from custode.agents.models import MONITOR_TYPE as AGENT, AgentWatch
+from custode.agents.patches import patch_grace
 from custode.agents.services import agent_watch_spec
 from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.backups.services import backup_spec
@@ -28,7 +30,8 @@ def export_config() -> ConfigFile:
     tz = ZoneInfo(provider.timezone) if provider else None
     calls = callback_hours()
     return ConfigFile(
-        provider=provider.model_copy(update={"callback_slot": callback_slot()}) if provider else None,
+        provider=provider.model_copy(update={
+            "callback_slot": callback_slot(), "patch_grace": int(patch_grace().total_seconds())}) if provider else None,
         staff=[staff_spec(p).model_copy(update={"callbacks": calls.get(p.pk)})
                for p in StaffProfile.objects.select_related("user").order_by("id")],
         plans={p.key: PlanTerms(**plan_spec(p).model_dump(mode="json")) for p in Plan.objects.order_by("id")},
@@ -68,13 +71,14 @@ def _assets() -> dict[int | None, list[AssetEntry]]:
     for job in BackupJob.objects.order_by("id"):
         backups[job.asset_id].append(backup_spec(job))
     watches = {w.asset_id: agent_watch_spec(w) for w in AgentWatch.objects.all()}
+    licences = licences_by_asset()
     for src, dst in Asset.depends_on.through.objects.values_list("from_asset_id", "to_asset__key"):
         depends[src].append(dst)
     by_owner: dict[int | None, list[AssetEntry]] = defaultdict(list)
     for asset in Asset.objects.order_by("id"):
         fields = asset_spec(asset, sorted(depends[asset.id])).model_dump(mode="json")
         by_owner[asset.customer_id].append(AssetEntry(**fields, monitors=monitors[asset.id], backups=backups[asset.id],
-                                                      agent=watches.get(asset.id)))
+                                                      agent=watches.get(asset.id), licences=licences[asset.id]))
     return by_owner
 
 

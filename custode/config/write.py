@@ -18,7 +18,9 @@ from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
 
 from custode.agents.models import AgentWatch
+from custode.agents.patches import patch_grace_save
 from custode.agents.services import agent_watch_save
+from custode.assets.licences import licences_write
 from custode.assets.models import Asset
 from custode.assets.services import asset_check_dependencies, asset_values
 from custode.backups.services import backup_save
@@ -70,10 +72,12 @@ def write(doc: ConfigFile) -> Outcome:
     out = Outcome()
     if doc.provider:
         out.attempt(("provider",), lambda: provider_save(spec=doc.provider).merge(
-            callback_slot_save(seconds=doc.provider.callback_slot)))
+            callback_slot_save(seconds=doc.provider.callback_slot)).merge(
+            patch_grace_save(seconds=doc.provider.patch_grace)))
     out.changes += _staff(doc)
     customers = _customers(doc, out, plans=_plans(doc, out))
     entries, assets = _assets(doc, out, customers)
+    out.changes += licences_write(wanted=((a.id, a.licences) for _, a in entries), assets=assets)
     dependencies = _dependencies(entries, assets, out)
     monitors = _monitors(entries, assets)
     for path, entry in entries:

@@ -56,12 +56,21 @@ class ProviderSpec(Spec):
     status_page: StatusPage | None = None
     update_every: Duration = 1800
     callback_slot: Duration = Field(default=900, description="the length of a callback slot customers book (15m)")
+    patch_grace: Duration = Field(default=7 * 86400,
+                                  description="how long security updates may wait before an asset is overdue (7d)")
 
     @field_validator("callback_slot")
     @classmethod
     def _whole_minutes(cls, value: int) -> int:
         if value % 60 or not 300 <= value <= 4 * 3600:
             raise ValueError("must be whole minutes from 5m to 4h, like 15m")
+        return value
+
+    @field_validator("patch_grace")
+    @classmethod
+    def _patch_grace(cls, value: int) -> int:
+        if not 3600 <= value <= 365 * 86400:
+            raise ValueError("must be from 1h to 365d, like 7d")
         return value
 
     @field_validator("timezone")
