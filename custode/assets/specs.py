@@ -20,3 +20,13 @@ class AssetFields(Spec):
     warranty_until: Date | None = None
     public: bool = False
     depends_on: list[Key] = []
+
+
+class LicenceSpec(Spec):
+    """One of an asset's ``licences:``: staff are alerted before it expires, as for its warranty."""
+
+    name: str = Field(min_length=1, max_length=200)
+    expires: Date
+    seats: int | None = Field(default=None, ge=1, le=1_000_000)
+    key_hint: str | None = Field(default=None, max_length=40, description="a few characters to tell keys apart, "
+                                 "never the key itself")

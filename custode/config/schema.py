@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from custode.agents.specs import AgentSpec
-from custode.assets.specs import AssetFields
+from custode.assets.specs import AssetFields, LicenceSpec
 from custode.backups.specs import BackupSpec
 from custode.config.source import Path, Problem, Source
 from custode.directory.specs import ContactSpec, CustomerFields, PlanSpec, ProviderSpec, StaffSpec
@@ -29,6 +29,7 @@ class AssetEntry(AssetFields):
     monitors: list[MonitorSpec] = []  # type: ignore[valid-type]
     backups: list[BackupSpec] = []
     agent: AgentSpec | None = None  # thresholds for its agent; left out: its kind's defaults
+    licences: list[LicenceSpec] = []  # staff are alerted before each expires, as for the warranty
 
 
 class CustomerEntry(CustomerFields):
@@ -201,6 +202,8 @@ def duplicates(doc: ConfigFile) -> list[Problem]:
             claim("monitor", monitor.id, base + ("monitors", m, "id"))
         for b, backup in enumerate(asset.backups):
             claim("backup", backup.id, base + ("backups", b, "id"))
+        for n, licence in enumerate(asset.licences):
+            claim(f"licence of {asset.id}", licence.name, base + ("licences", n, "name"))
     for w, window in enumerate(doc.maintenance):
         claim("maintenance", window.id, ("maintenance", w, "id"))
     return problems

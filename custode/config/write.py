@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef
 from custode.agents.models import AgentWatch
 from custode.agents.patches import patch_grace_save
 from custode.agents.services import agent_watch_save
-from custode.assets.licences import licences_write
+from custode.assets.licences import has_licences, licences_write
 from custode.assets.models import Asset
 from custode.assets.services import asset_check_dependencies, asset_values
 from custode.backups.services import backup_save
@@ -140,7 +140,8 @@ def _assets(doc: ConfigFile, out: Outcome, customers: dict[str, Customer]) -> tu
     owners = {a.id: customers[c.id] for c in doc.customers if c.id in customers for a in c.assets}
     entries = [(path, a) for path, a in asset_entries(doc) if path[0] == "infrastructure" or a.id in owners]
     agent_keys = Exists(AgentWatch.objects.filter(asset=OuterRef("pk")))  # to drop when the file has none now
-    assets = bulk.read(Asset.objects.annotate(agent_keys=agent_keys), key=lambda a: a.key)
+    assets = bulk.read(Asset.objects.annotate(agent_keys=agent_keys, has_licences=has_licences()),
+                       key=lambda a: a.key)
     rows = [(a.id, {"customer": owners.get(a.id), **asset_values(a)}) for _, a in entries]
     out.changes += bulk.save_rows(rows, assets, model=Asset, kind="asset", new=lambda k: Asset(key=k)).values()
     return entries, assets

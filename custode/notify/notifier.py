@@ -61,6 +61,7 @@ def steps() -> dict[str, Step]:
     if settings.IMAP_URL:  # the desk's mailbox: a thread of its own, since a mail server may keep it waiting
         found["mail"] = importlib.import_module("custode.tickets.poller").step
     found["backups"] = importlib.import_module("custode.backups.morning").step  # the morning round to staff
+    found["expiries"] = importlib.import_module("custode.assets.expiry_alerts").step  # warranties, licences
     found["delivery"] = delivery.step
     return found
 
