@@ -5,6 +5,8 @@ import datetime as dt
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,7 +64,7 @@ def test_the_page_shows_the_numbers_of_the_agents_last_report(staff_client, nas)
                     "cpu_model": "Intel(R) Celeron(R) J4125", "cores": 4, "memory": 16 * GiB,
                     "vendor": "Synology Inc.", "serial": "SN-4242", "packages": 1234})
     html = page(staff_client, "bianchi-nas")
-    for text in ("bianchi-nas.lan", "1.25 · 0.75 · 0.5", "0.63 per core on 2", "37.5%", "75.0% used of 16.0\xa0GB",
+    for text in ("bianchi-nas.lan", "1.25 · 0.75 · 0.50", "0.63 per core on 2", "37.5%", "75.0% used of 16.0\xa0GB",
                  "50.0% (1.0\xa0GB of 2.0\xa0GB)", "3 days 4 hours", "/dev/md0", "100.0\xa0GB", "5.0%",
                  "/volume1", "3.9\xa0TB", "95.0%", "smbd", "not running", ">11<", ">3<", "30 Nov 2026, 08:15 UTC",
                  "Debian GNU/Linux 12 (bookworm)", "6.1.0-18-amd64", "Intel(R) Celeron(R) J4125", "4 cores",
@@ -102,6 +104,20 @@ def test_the_sparklines_have_a_point_per_sample_and_a_gap_where_none_was_taken(s
     memory = sparkline_of(html, "Memory %, last 24 hours")
     assert len(re.findall("<polyline", memory)) == 2
     assert "<polyline" in sparkline_of(html, "Fullest disk %, last 24 hours")
+
+
+def test_the_page_reads_as_many_queries_for_a_full_day_as_for_one_sample(staff_client, nas):
+    credential = enrolled("bianchi-nas")
+    now = timezone.now()
+    send(nas, credential, 0, now)
+    with CaptureQueriesContext(connection) as one:
+        page(staff_client, "bianchi-nas")
+    for minutes_ago in range(1, 60):
+        send(nas, credential, minutes_ago, now)
+    with CaptureQueriesContext(connection) as many:
+        html = page(staff_client, "bianchi-nas")
+    assert len(many) == len(one) <= 10
+    assert len(sparkline_of(html, "Load, last 24 hours").split("<polyline points=")[1].split()) == 60
 
 
 def test_an_asset_without_an_agent_shows_how_to_enrol_one(staff_client, nas):
