@@ -44,6 +44,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--postgres", default=None, metavar="URL",
                         help="run Custode on a throw-away database created on this PostgreSQL server, e.g. "
                              "postgresql://postgres@127.0.0.1:5432/test (default: SQLite)")
+    parser.add_argument("--postgres-name", default=None, metavar="NAME",
+                        help="the throw-away database's name (default: custode_bench_<pid>); dropped after the run")
 
 
 @contextmanager
@@ -67,7 +69,7 @@ def configured(args):
     if not args.postgres:
         yield "sqlite"
         return
-    with throwaway_postgres(args.postgres) as url:
+    with throwaway_postgres(args.postgres, args.postgres_name) as url:
         DATABASE_URL = url
         try:
             yield "postgresql"
@@ -84,13 +86,15 @@ def _ephemeral_ports() -> tuple[int, int] | None:
 
 
 @contextmanager
-def throwaway_postgres(server_url: str):
-    """A new, empty database on SERVER_URL's server for one run; dropped when the run ends."""
+def throwaway_postgres(server_url: str, name: str | None = None):
+    """A new, empty database NAME on SERVER_URL's server for one run; dropped when the run ends."""
     from urllib.parse import urlsplit, urlunsplit
 
     import psycopg
 
-    name = f"custode_bench_{os.getpid()}"
+    name = name or f"custode_bench_{os.getpid()}"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise SystemExit(f"--postgres-name {name!r}: lower-case letters, digits and _, not starting with a digit")
     parts = urlsplit(server_url)
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
