@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from custode.web import backup_views, customer_views, incident_views, mail_views, ticket_views, views
+from custode.web import patch_views
 from custode.web import asset_views
 
 urlpatterns = [
@@ -12,6 +13,7 @@ urlpatterns = [
     path("customers/", customer_views.customer_list, name="customers"),
     path("customers/<str:key>/", customer_views.customer_page, name="customer"),
     path("customers/<str:key>/status-link/", customer_views.customer_status_link, name="customer-status-link"),
+    path("customers/<str:key>/patches/", patch_views.customer_patches_page, name="customer-patches"),
     path("assets/<str:key>/", asset_views.asset_page, name="asset"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/<int:incident_id>/", incident_views.incident_page, name="incident"),
