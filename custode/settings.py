@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "custode.subscriptions",
     "custode.status",
     "custode.portal",
+    "custode.reports",
     "custode.server",
 ]
 
