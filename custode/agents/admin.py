@@ -9,7 +9,7 @@ class AgentAdmin(admin.ModelAdmin):
 
     list_display = ("asset", "hostname", "enrolled_at", "received_at", "revoked_at")
     readonly_fields = ("asset", "digest", "enrolled_at", "hostname", "version", "monitor", "report", "measured_at",
-                       "received_at", "changed_at")
+                       "received_at", "changed_at", "patch")
 
     def has_add_permission(self, request):
         return False

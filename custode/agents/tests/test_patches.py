@@ -161,3 +161,10 @@ def test_a_wrong_grace_names_line_and_key_and_applies_nothing(db, value, said):
         apply_text(FILE.replace("14d", value), filename="custode.yaml")
     assert "custode.yaml:5 provider.patch_grace" in str(refused.value) and said in str(refused.value)
     assert not PatchSetup.objects.exists()
+
+
+def test_the_admin_shows_the_open_record_but_never_offers_to_change_it(world, admin_client):
+    send(world, "bianchi-srv", timezone.now() - DAY, 7, 2)
+    agent = Agent.objects.get(asset__key="bianchi-srv")
+    response = admin_client.get(f"/admin/agents/agent/{agent.pk}/change/")
+    assert response.status_code == 200 and 'name="patch"' not in response.content.decode()
