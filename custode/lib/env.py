@@ -93,6 +93,9 @@ def sqlite(path: Path, version: tuple[int, int, int] = sqlite3.sqlite_version_in
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
+        # Kept open: a SQLite connection is a file handle, and reopening one parses the schema again and starts
+        # with a cold page cache (the engine's writer and the notifier's steps reopened theirs every second).
+        "CONN_MAX_AGE": None,
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
