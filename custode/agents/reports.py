@@ -56,9 +56,12 @@ class Disk(Part):
     inodes_used: Count | None = None
 
 
+UpdateCount = Annotated[int, Field(ge=0, le=1_000_000)]  # a machine has thousands of packages; kept in integer columns
+
+
 class Updates(Part):
-    pending: Count
-    security: Count
+    pending: UpdateCount
+    security: UpdateCount
     manager: Annotated[str, Field(max_length=20)] = ""  # apt or dnf
     last_upgrade: AwareDatetime | None = None
 

@@ -168,3 +168,11 @@ def test_the_admin_shows_the_open_record_but_never_offers_to_change_it(world, ad
     agent = Agent.objects.get(asset__key="bianchi-srv")
     response = admin_client.get(f"/admin/agents/agent/{agent.pk}/change/")
     assert response.status_code == 200 and 'name="patch"' not in response.content.decode()
+
+
+def test_an_impossible_count_of_updates_is_400_naming_it_and_nothing_is_stored(world):
+    body = report(updates={"pending": 10**12, "security": 10**12})
+    response = post("/agent/bianchi-srv/report", body, world["bianchi-srv"])
+    text = response.content.decode()
+    assert response.status_code == 400 and "updates.pending: " in text and "updates.security: " in text, text
+    assert not PatchRecord.objects.exists() and Agent.objects.get(asset__key="bianchi-srv").report is None
