@@ -20,6 +20,20 @@ def test_openapi_document_is_served_without_a_token(anonymous):
         assert f"/api/v1/{name}" in paths and f"/api/v1/{name}/{{key}}" in paths
 
 
+def test_openapi_document_is_built_once_and_served_again(anonymous, monkeypatch):
+    from ninja import NinjaAPI
+
+    built = []
+    build = NinjaAPI.get_openapi_schema
+    monkeypatch.setattr(NinjaAPI, "get_openapi_schema", lambda api, **kw: built.append(1) or build(api, **kw))
+    from custode.api.routes import api
+
+    api.__dict__.pop("_schemas", None)
+    first, second = anonymous.get("/openapi.json"), anonymous.get("/openapi.json")
+    assert first.json() == second.json() and "/api/v1/customers" in second.json()["paths"]
+    assert len(built) == 1
+
+
 def test_request_without_a_token_is_401(anonymous):
     assert anonymous.get("/customers").status_code == 401
 
