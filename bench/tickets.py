@@ -104,9 +104,9 @@ def pct(seconds: list[float], p: float) -> float:
 
 
 def recompute() -> tuple[float, float, int]:
-    """Seconds to recompute the tickets not closed whose terms a plan change changed (those of the servers-only
-    plan without a server keep theirs), seconds to just read every ticket not closed and its events (the
-    reference), and how many were recomputed."""
+    """Seconds to recompute the tickets not closed after every plan's terms changed (first responses 30 minutes
+    later, and the servers-only plan now covering every asset: so every ticket not closed is recomputed), seconds
+    to just read every ticket not closed and its events (the reference), and how many were recomputed."""
     from custode.directory.models import Plan
     from custode.tickets import services
     from custode.tickets.models import Event, Ticket
@@ -116,7 +116,7 @@ def recompute() -> tuple[float, float, int]:
     list(Event.objects.filter(ticket__in=[t.pk for t in rows]).values_list("ticket_id", "kind", "at"))
     read = time.perf_counter() - start
     for plan in Plan.objects.all():
-        plan.first_response = {k: v + 1800 for k, v in plan.first_response.items()}
+        plan.first_response = {"default": 4 * 3600} | {k: v + 1800 for k, v in plan.first_response.items()}
         plan.save()
     start = time.perf_counter()
     done = services.sla_refresh_stale()
