@@ -3,7 +3,7 @@ static files, never a CDN: the docs work offline)."""
 
 from ninja import NinjaAPI, Swagger
 
-from custode.api import agents, backups, customers, errors, evidence, incidents, patches, subscribers, tickets
+from custode.api import agents, backups, customers, errors, evidence, expiries, incidents, patches, subscribers, tickets
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.methods import wrap_patterns
@@ -56,3 +56,4 @@ api.add_router("/tickets", tickets.tickets)
 api.add_router("/callbacks", callbacks)
 api.add_router("/backups", backups.backups)
 api.add_router("/assets", agents.agents)
+api.add_router("/assets", expiries.expiries)
