@@ -4,6 +4,7 @@
 from django.urls import path
 
 from custode.portal import views
+from custode.reports import portal_views as reports
 
 app_name = "portal"
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("tickets/<int:number>/files/<int:attachment>/", views.attachment, name="attachment"),
     path("assets/", views.assets, name="assets"),
     path("hours/", views.hours, name="hours"),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/<str:month>-<str:language>.pdf", reports.report, name="report"),
     path("status/", views.status, name="status"),
     path("callbacks/", views.callbacks, name="callbacks"),
     path("callbacks/<int:callback>/cancel", views.callback_cancel, name="callback-cancel"),

@@ -41,3 +41,19 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.month:%Y-%m} {self.language}"
+
+
+class ReportSetup(models.Model):
+    """The provider's choices for monthly reports (the config file's ``provider.reports_review``). One row, pk=1."""
+
+    review = models.BooleanField(default=False, help_text="hold each month's reports until staff approve them")
+
+    @classmethod
+    def get(cls) -> ReportSetup:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+class ReportRecipient(models.Model):
+    """A contact who receives their customer's monthly report (the config file's contact ``reports: true``)."""
+
+    contact = models.OneToOneField("directory.Contact", on_delete=models.CASCADE, related_name="+")

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from custode.web import backup_views, customer_views, incident_views, mail_views, ticket_views, views
 from custode.web import patch_views
@@ -14,6 +14,7 @@ urlpatterns = [
     path("customers/<str:key>/", customer_views.customer_page, name="customer"),
     path("customers/<str:key>/status-link/", customer_views.customer_status_link, name="customer-status-link"),
     path("customers/<str:key>/patches/", patch_views.customer_patches_page, name="customer-patches"),
+    path("customers/<str:key>/reports/", include("custode.reports.urls")),
     path("assets/<str:key>/", asset_views.asset_page, name="asset"),
     path("incidents/", incident_views.incident_list, name="incidents"),
     path("incidents/<int:incident_id>/", incident_views.incident_page, name="incident"),
