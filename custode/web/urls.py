@@ -4,6 +4,7 @@ from django.urls import include, path
 from custode.web import backup_views, customer_views, incident_views, mail_views, ticket_views, views
 from custode.web import patch_views
 from custode.web import asset_views
+from custode.web import warranty_views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -31,6 +32,8 @@ urlpatterns = [
     path("backups/", backup_views.backup_round_page, name="backups"),
     path("backups/evidence/", backup_views.backup_evidence_page, name="backup-evidence"),
     path("backups/<str:key>/sign-off/", backup_views.backup_signoff, name="backup-signoff"),
+    path("warranties/", warranty_views.warranty_list, name="warranties"),
+    path("warranties/<str:key>/acknowledge/", warranty_views.warranty_acknowledge, name="warranty-acknowledge"),
     path("tickets/triage/", mail_views.triage, name="triage"),
     path("tickets/triage/<int:mail_id>/open/", mail_views.triage_open, name="triage-open"),
     path("tickets/triage/<int:mail_id>/discard/", mail_views.triage_discard, name="triage-discard"),
