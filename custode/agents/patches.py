@@ -2,7 +2,7 @@
 
 Each agent's report counts pending updates, security ones apart. A stretch of time with any security update
 pending is a ``PatchRecord``: the first report counting some opens it, the first counting none clears it.
-Ingest must stay cheap (10,000 agents report every minute), so ``patch_track`` writes only when a stretch opens,
+Ingest must stay cheap (10,000 agents report every minute), so ``patch_step`` has one written only when it opens,
 clears, or its peak or last upgrade changes; the open record is read with the agent in the report's one query.
 A report that cannot count updates (no ``updates``) changes nothing: not knowing is not having none.
 
@@ -26,27 +26,39 @@ from custode.lib.changes import Change
 HISTORY = dt.timedelta(days=90)  # how far back a customer's page and API show stretches
 
 
-def patch_track(agent: Agent, report: Report) -> dict:
-    """Write what REPORT (AGENT's newest, AGENT read with ``patch``) changes of its pending security updates;
-    return the fields to set on the agent's row (``patch``, when the open stretch opened or cleared)."""
-    updates, record = report.updates, agent.patch
-    if updates is None or (updates.security == 0 and record is None):
-        return {}
+@dataclass(eq=False)
+class Stretch:
+    """A ``PatchRecord`` as ingest reads and moves it (``ingest``): ``id`` None until stored, ``changed`` when a
+    report opened, grew or cleared it and it must be written."""
+
+    id: int | None
+    agent: int
+    since: dt.datetime
+    pending: int
+    security: int
+    last_upgrade: dt.datetime | None
+    cleared_at: dt.datetime | None = None
+    changed: bool = False
+
+
+def patch_step(agent: int, stretch: Stretch | None, report: Report) -> Stretch | None:
+    """AGENT's open stretch after REPORT (its newest), STRETCH the one open before (None: none is)."""
+    updates = report.updates
+    if updates is None or (updates.security == 0 and stretch is None):
+        return stretch
     if updates.security == 0:
-        PatchRecord.objects.filter(pk=record.pk).update(
-            cleared_at=report.at, last_upgrade=updates.last_upgrade or record.last_upgrade)
-        return {"patch": None}
-    if record is None:
-        return {"patch": PatchRecord.objects.create(
-            agent=agent, since=report.at, pending=updates.pending, security=updates.security,
-            last_upgrade=updates.last_upgrade)}
-    grown = {name: value for name, value in (("pending", updates.pending), ("security", updates.security))
-             if value > getattr(record, name)}
-    if updates.last_upgrade is not None and updates.last_upgrade != record.last_upgrade:
-        grown["last_upgrade"] = updates.last_upgrade
-    if grown:
-        PatchRecord.objects.filter(pk=record.pk).update(**grown)
-    return {}
+        stretch.cleared_at, stretch.changed = report.at, True
+        stretch.last_upgrade = updates.last_upgrade or stretch.last_upgrade
+        return None
+    if stretch is None:
+        return Stretch(None, agent, report.at, updates.pending, updates.security, updates.last_upgrade, changed=True)
+    for name in ("pending", "security"):
+        if getattr(updates, name) > getattr(stretch, name):
+            setattr(stretch, name, getattr(updates, name))
+            stretch.changed = True
+    if updates.last_upgrade is not None and updates.last_upgrade != stretch.last_upgrade:
+        stretch.last_upgrade, stretch.changed = updates.last_upgrade, True
+    return stretch
 
 
 # -- the provider's grace (the config file's ``provider.patch_grace``) --------------------------------------------

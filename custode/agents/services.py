@@ -16,8 +16,7 @@ from django.utils import timezone
 
 from custode.accounts.models import token_hash
 from custode.agents import verdict
-from custode.agents.patches import patch_track
-from custode.agents.models import MONITOR_TYPE, Agent, AgentSample, AgentWatch, EnrolmentToken
+from custode.agents.models import MONITOR_TYPE, Agent, AgentWatch, EnrolmentToken
 from custode.agents.reports import Report
 from custode.agents.specs import AgentSpec, Thresholds, thresholds_of
 from custode.assets.models import Asset
@@ -103,21 +102,15 @@ def agent_store(*, agent: Agent, report: Report, now: dt.datetime | None = None)
     """Keep REPORT as AGENT's latest (unless a newer one is kept already: buffered reports come late), judged
     against the asset's thresholds, which are returned, and its numbers as a sample; samples older than
     ``HISTORY`` go in the same transaction. The newest report also moves the asset's pending security updates
-    (``patches``)."""
-    now = now or timezone.now()
-    sample = AgentSample(agent=agent, at=report.at, load=report.load[0], cpu_percent=report.cpu_percent,
-                         memory_percent=report.memory.percent, disk_percent=report.disk_percent())
-    with transaction.atomic():
-        current = Agent.objects.select_for_update(of=("self",)).select_related("patch").get(pk=agent.pk)
-        watch = thresholds_for(agent.asset)
-        if current.measured_at is None or report.at > current.measured_at:
-            over = verdict.over(current.over, report, watch)
-            Agent.objects.filter(pk=agent.pk).update(
-                report=report.model_dump(mode="json"), measured_at=report.at, received_at=now, changed_at=now,
-                over=over, problems=verdict.problems(over, report, watch), **patch_track(current, report))
-        sample.save()
-        AgentSample.objects.filter(agent=agent, at__lt=now - HISTORY).delete()
-    return watch
+    (``patches``). The way every report is stored (``ingest``), as a batch of one; ``BadReport`` 401 when AGENT
+    was revoked."""
+    from custode.agents import ingest  # it reads this module's thresholds and constants
+
+    item = ingest.Received(agent.asset.key, agent.digest, report=report)
+    outcome, = ingest.store_reports([item], now=now or timezone.now())
+    if outcome.watch is None:
+        raise BadReport(outcome.message, status=outcome.status)
+    return outcome.watch
 
 
 # -- thresholds (the config file's ``agent:`` keys) -------------------------------------------------------------

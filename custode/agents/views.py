@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from custode.agents import reports, services
+from custode.agents import ingest, reports, services
 from custode.backups.reports import BadReport
 from custode.lib.links import absolute
 
@@ -55,22 +55,15 @@ def enroll(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 def report(request: HttpRequest, asset: str) -> HttpResponse:
+    """Served before Django by ``agents.asgi`` under ``custode web``; here for every other way in, the same way."""
     if request.method != "POST":
         return _text(405, "use POST")
-    scheme, _, credential = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
-        return _text(401, "send the device's credential (from custode-agent enroll) as Authorization: Bearer ...")
-    agent = services.agent_authenticate(credential.strip())
-    if agent is None:
-        return _text(401, "this credential is not known or was revoked: enrol the device again")
-    if agent.asset.key != asset:
-        return _text(403, f"this credential is asset {agent.asset.key!r}'s: it reports to /agent/{agent.asset.key}"
-                          "/report only")
-    try:
-        watch = services.agent_store(agent=agent, report=reports.parse(_body(request), timezone.now()))
-    except BadReport as e:
-        return _text(e.status, e.message)
-    return JsonResponse({"stored": True, "interval": services.INTERVAL, "services": list(watch.services)})
+    item = ingest.received(asset, authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+                           declared=request.META.get("CONTENT_LENGTH") or "", body=request.read(reports.MAX_BODY + 1),
+                           now=timezone.now())
+    outcome, = ingest.store_reports([item])
+    content, content_type = outcome.content()
+    return HttpResponse(content, status=outcome.status, content_type=content_type)
 
 
 @csrf_exempt

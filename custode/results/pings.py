@@ -12,16 +12,11 @@ is committed by one database thread, so an "OK" always means the ping is stored.
 
 from __future__ import annotations
 
-import asyncio
-import math
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections, connection, connections
-
-from custode.lib.asgi import answer
+from custode.lib.asgi import answer, read_body
+from custode.lib.batches import BatchWriter
 from custode.results.pingstore import PingRow, store_pings
 
 MAX_BODY = 10_000
@@ -50,75 +45,31 @@ def parse_path(path: str) -> tuple[uuid.UUID, str, int | None] | None:
 
 
 class PingRecorder:
-    """Collects pings from many requests and stores them together.
+    """Collects pings from many requests and stores them together (``custode.lib.batches``).
 
-    There is no waiting window: a batch is written as soon as the writer is free, and the pings
-    that arrive meanwhile form the next one, so batches grow with the load and latency stays low.
-    The writer thread keeps its database connection from batch to batch; it is checked the way Django
-    checks a request's (age, health) only after the writer was idle, and closed after an error.
     ``received`` and ``stored`` count pings since the process started, for ``/metrics``.
     """
 
-    IDLE = 1.0  # seconds without a batch after which the connection is checked before use
-
     def __init__(self):
-        self.pending: list[tuple[PingRow, asyncio.Future]] = []
-        self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-pings")
-        self.flushing: asyncio.Task | None = None
-        self.written_at = -math.inf
+        self.writer = BatchWriter(self._write, "pings")
         self.received = 0
         self.stored = 0
 
     async def record(self, token: uuid.UUID, kind: str, remote: str, body: str, exit_code: int | None = None) -> bool:
         """Store one ping; False when no push monitor has this token."""
         self.received += 1
-        future = asyncio.get_running_loop().create_future()
-        self.pending.append(((token, kind, exit_code, remote, body), future))
-        if self.flushing is None or self.flushing.done():
-            self.flushing = asyncio.create_task(self._flush())
-        return await future
+        stored = await self.writer.submit((token, kind, exit_code, remote, body))
+        self.stored += stored
+        return stored
 
-    async def _flush(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self.pending:
-            batch, self.pending = self.pending, []
-            try:
-                found = await loop.run_in_executor(self.db, self._write, [ping for ping, _ in batch])
-            except Exception as e:
-                for _, future in batch:
-                    future.set_exception(e)
-                continue
-            for (token, *_), future in batch:
-                stored = token in found
-                self.stored += stored
-                future.set_result(stored)
-
-    def _write(self, pings: list[PingRow]) -> set[uuid.UUID]:
-        if time.monotonic() - self.written_at > self.IDLE:
-            close_old_connections()
-        try:
-            found = store_pings(pings)
-        except Exception:
-            connection.close()
-            raise
-        self.written_at = time.monotonic()
-        return found
+    @staticmethod
+    def _write(pings: list[PingRow]) -> list[bool]:
+        found = store_pings(pings)
+        return [token in found for token, *_ in pings]
 
     def close(self) -> None:
         """Close the writer thread's database connection (at shutdown, and between tests)."""
-        self.db.submit(connections.close_all).result()
-
-
-async def _body(receive: Any) -> bytes:
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        chunk = message.get("body", b"")
-        if size < MAX_BODY:
-            chunks.append(chunk[: MAX_BODY - size])
-        size += len(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
+        self.writer.close()
 
 
 class PingApp:
@@ -136,7 +87,7 @@ class PingApp:
             return await answer(send, 404, NOT_A_PING_URL)
         if scope["method"] not in ("GET", "POST", "HEAD"):
             return await answer(send, 405, b"use GET or POST\n")
-        body = (await _body(receive)).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
+        body = (await read_body(receive, MAX_BODY)).decode("utf-8", errors="replace").replace("\x00", "\ufffd")
         remote = ((scope.get("client") or ("",))[0] or "")[:MAX_REMOTE]
         token, kind, exit_code = parsed
         found = await self.recorder.record(token, kind, remote, body, exit_code)
