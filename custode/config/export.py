@@ -15,7 +15,7 @@ from custode.agents.patches import patch_grace
 from custode.agents.services import agent_watch_spec
 from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.backups.services import backup_spec
-from custode.config.schema import AssetEntry, ConfigFile, CustomerEntry, PlanTerms
+from custode.config.schema import AssetEntry, ConfigFile, ContactEntry, CustomerEntry, PlanTerms
 from custode.directory.models import Contact, Customer, Plan, StaffProfile
 from custode.directory.services import contact_spec, customer_spec, plan_spec, provider_spec, staff_spec
 from custode.maintenance.models import MaintenanceWindow
@@ -23,6 +23,7 @@ from custode.maintenance.services import maintenance_spec
 from custode.monitors.models import Monitor
 from custode.monitors.services import monitor_spec_of
 from custode.portal.setup import callback_hours, callback_slot
+from custode.reports.services import report_recipients, review_required
 
 
 def export_config() -> ConfigFile:
@@ -31,7 +32,8 @@ def export_config() -> ConfigFile:
     calls = callback_hours()
     return ConfigFile(
         provider=provider.model_copy(update={
-            "callback_slot": callback_slot(), "patch_grace": int(patch_grace().total_seconds())}) if provider else None,
+            "callback_slot": callback_slot(), "patch_grace": int(patch_grace().total_seconds()),
+            "reports_review": review_required()}) if provider else None,
         staff=[staff_spec(p).model_copy(update={"callbacks": calls.get(p.pk)})
                for p in StaffProfile.objects.select_related("user").order_by("id")],
         plans={p.key: PlanTerms(**plan_spec(p).model_dump(mode="json")) for p in Plan.objects.order_by("id")},
@@ -53,9 +55,10 @@ def export_yaml() -> str:
 
 
 def _customers() -> list[CustomerEntry]:
-    contacts = defaultdict(list)
+    contacts, recipients = defaultdict(list), report_recipients()
     for contact in Contact.objects.order_by("id"):
-        contacts[contact.customer_id].append(contact_spec(contact))
+        fields = contact_spec(contact).model_dump(mode="json")
+        contacts[contact.customer_id].append(ContactEntry(**fields, reports=contact.pk in recipients))
     assets = _assets()
     return [
         CustomerEntry(**customer_spec(c).model_dump(mode="json"), contacts=contacts[c.id], assets=assets[c.id])

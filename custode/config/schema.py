@@ -32,8 +32,12 @@ class AssetEntry(AssetFields):
     licences: list[LicenceSpec] = []  # staff are alerted before each expires, as for the warranty
 
 
+class ContactEntry(ContactSpec):
+    reports: bool = False  # receives the customer's monthly report by e-mail
+
+
 class CustomerEntry(CustomerFields):
-    contacts: list[ContactSpec] = []
+    contacts: list[ContactEntry] = []
     assets: list[AssetEntry] = []
 
 

@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef
 
 from custode.agents.models import AgentWatch
 from custode.agents.patches import patch_grace_save
+from custode.reports.services import marked_expression, report_recipients_save, reports_review_save
 from custode.agents.services import agent_watch_save
 from custode.assets.licences import has_licences, licences_write
 from custode.assets.models import Asset
@@ -73,7 +74,8 @@ def write(doc: ConfigFile) -> Outcome:
     if doc.provider:
         out.attempt(("provider",), lambda: provider_save(spec=doc.provider).merge(
             callback_slot_save(seconds=doc.provider.callback_slot)).merge(
-            patch_grace_save(seconds=doc.provider.patch_grace)))
+            patch_grace_save(seconds=doc.provider.patch_grace)).merge(
+            reports_review_save(review=doc.provider.reports_review)))
     out.changes += _staff(doc)
     customers = _customers(doc, out, plans=_plans(doc, out))
     entries, assets = _assets(doc, out, customers)
@@ -129,10 +131,22 @@ def _customers(doc: ConfigFile, out: Outcome, *, plans: dict[str, int]) -> dict[
     contact_rows = [(f"{c.id}/{n.name}", {"customer": customers[c.id], **contact_values(n)})
                     for c in doc.customers if c.id in saved for n in c.contacts]
     saved_contacts = bulk.save_rows(contact_rows, contacts, model=Contact, kind="contact", new=lambda k: Contact())
+    for key, change in _report_recipients(doc, saved).items():
+        saved_contacts[key] = saved_contacts[key].merge(change)
     for spec in doc.customers:
         if spec.id in saved:
             out.changes += [saved[spec.id], *(saved_contacts[f"{spec.id}/{n.name}"] for n in spec.contacts)]
     return {key: customers[key] for key in saved}
+
+
+def _report_recipients(doc: ConfigFile, saved) -> dict[str, Change]:
+    """Mark the saved customers' contacts whose entry says ``reports: true`` to receive the monthly report."""
+    wanted = {f"{c.id}/{n.name}": n.reports for c in doc.customers if c.id in saved for n in c.contacts}
+    rows = (Contact.objects.filter(customer__key__in=list(saved)).annotate(marked=marked_expression())
+            .values_list("pk", "customer__key", "name", "marked"))
+    keys = {pk: f"{key}/{name}" for pk, key, name, _ in rows if f"{key}/{name}" in wanted}
+    return report_recipients_save(marked={pk: wanted[key] for pk, key in keys.items()}, keys=keys,
+                                  before={pk for pk, _, _, marked in rows if marked})
 
 
 def _assets(doc: ConfigFile, out: Outcome, customers: dict[str, Customer]) -> tuple[Entries, dict[str, Asset]]:

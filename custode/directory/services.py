@@ -193,7 +193,7 @@ def contact_save(*, customer: str, spec: ContactSpec, contact: Contact | None = 
 
 def contact_values(spec: ContactSpec) -> dict[str, Any]:
     """A contact's row from its spec, all but the customer."""
-    return spec.model_dump(mode="python")
+    return spec.model_dump(mode="python", include=set(ContactSpec.model_fields))  # a config entry has more
 
 
 def contact_spec(contact: Contact) -> ContactSpec:

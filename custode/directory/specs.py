@@ -58,6 +58,7 @@ class ProviderSpec(Spec):
     callback_slot: Duration = Field(default=900, description="the length of a callback slot customers book (15m)")
     patch_grace: Duration = Field(default=7 * 86400,
                                   description="how long security updates may wait before an asset is overdue (7d)")
+    reports_review: bool = Field(default=False, description="hold each month's reports until staff approve them")
 
     @field_validator("callback_slot")
     @classmethod

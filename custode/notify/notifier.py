@@ -62,6 +62,7 @@ def steps() -> dict[str, Step]:
         found["mail"] = importlib.import_module("custode.tickets.poller").step
     found["backups"] = importlib.import_module("custode.backups.morning").step  # the morning round to staff
     found["expiries"] = importlib.import_module("custode.assets.expiry_alerts").step  # warranties, licences
+    found["reports"] = importlib.import_module("custode.reports.monthly").step  # the monthly reports to customers
     found["delivery"] = delivery.step
     return found
 

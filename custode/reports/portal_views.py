@@ -3,22 +3,20 @@ without review, or approved by staff); another customer's report, or one still h
 
 from __future__ import annotations
 
-from babel.dates import format_date
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 
 from custode.directory.models import Contact
-from custode.incidents import wording
 from custode.lib.changes import NotFound
 from custode.portal.access import page, portal_page
-from custode.reports import services
+from custode.reports import render, services
 from custode.reports.views import pdf_answer
 
 
 @portal_page
 def report_list(request: HttpRequest, contact: Contact) -> HttpResponse:
     language = translation.get_language()
-    rows = [{"month": format_date(r.month, "LLLL y", locale=wording.locale(language)), "key": f"{r.month:%Y-%m}",
+    rows = [{"month": render.month_name(r.month, language), "key": f"{r.month:%Y-%m}",
              "language": r.language} for r in services.reports_of(contact.customer) if r.approved_at]
     return page(request, "reports", contact=contact, reports=rows)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -50,7 +50,8 @@ def date(day: dt.date, language: str) -> str:
 
 
 def month_name(first: dt.date, language: str) -> str:
-    return format_date(first, "LLLL y", locale=wording.locale(language))
+    """'novembre 2026', 'November 2026', 'noviembre de 2026': CLDR's month-and-year in the language."""
+    return format_skeleton("yMMMM", first, locale=wording.locale(language))
 
 
 def context(report: MonthReport) -> dict:

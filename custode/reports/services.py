@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from custode.directory.models import Customer, Provider
@@ -19,7 +20,7 @@ from custode.incidents import wording
 from custode.lib.changes import Change, NotFound
 from custode.reports import months, render
 from custode.reports.gather import MonthReport, month_report
-from custode.reports.models import MonthlyReport, Recommendation, ReportSetup
+from custode.reports.models import MonthlyReport, Recommendation, ReportRecipient, ReportSetup
 
 
 def report_gather(*, customer: str | Customer, month: str, language: str | None = None,
@@ -112,3 +113,25 @@ def report_approve(*, report: MonthlyReport, by: str) -> bool:
     """Release REPORT, held for review, to be sent; False when it already was."""
     return MonthlyReport.objects.filter(pk=report.pk, approved_at=None).update(
         approved_at=timezone.now(), approved_by=by) == 1
+
+
+def marked_expression():
+    """For a query of contacts: whether each is marked to receive the report (read with them, in one query)."""
+    return Exists(ReportRecipient.objects.filter(contact_id=OuterRef("pk")))
+
+
+def report_recipients() -> set[int]:
+    """The ids of the contacts marked to receive their customer's monthly report."""
+    return set(ReportRecipient.objects.values_list("contact_id", flat=True))
+
+
+def report_recipients_save(*, marked: dict[int, bool], keys: dict[int, str],
+                           before: set[int] | None = None) -> dict[str, Change]:
+    """Mark or unmark contacts (MARKED: contact id to its config's ``reports``); a Change per contact that moved,
+    named by KEYS (contact id to customer/name). BEFORE: the marked ones, when the caller read them already."""
+    before = report_recipients() if before is None else before
+    add = [pk for pk, wanted in marked.items() if wanted and pk not in before]
+    drop = [pk for pk, wanted in marked.items() if not wanted and pk in before]
+    ReportRecipient.objects.bulk_create([ReportRecipient(contact_id=pk) for pk in add])
+    ReportRecipient.objects.filter(contact_id__in=drop).delete()
+    return {keys[pk]: Change("contact", keys[pk], "updated", ("reports",)) for pk in sorted(add + drop)}

@@ -46,7 +46,7 @@ def expected_uptime(truth, monitor: str) -> float:
 def world(language: str, *, backups: bool = True):
     factories.provider(timezone="Europe/Rome", name="Rete Sicura", contact_email="assistenza@retesicura.example")
     plan = factories.plan(uptime_target=99.9, monthly_hours=10, name={"it": "Oro", "en": "Gold", "es": "Oro"})
-    customer = factories.customer(name=f"Studio {language.upper()}", language=language, plan=plan)
+    customer = factories.customer(name=f"Studio D'Amico {language.upper()}", language=language, plan=plan)
     return customer, month_of_history(customer, OCTOBER, seed=7, backups=backups)
 
 
@@ -61,6 +61,7 @@ def test_the_pdf_shows_every_figure_of_the_month_in_the_customers_language(langu
     text = pdf_text(render.pdf(month_report(customer, OCTOBER)))
 
     assert "Rete Sicura" in text and "assistenza@retesicura.example" in text
+    assert text.count(customer.name) >= 3  # the heading and each page's footer
     assert said(language, "Monthly report") in text
     for monitor, asset in truth.asset_of.items():
         uptime = expected_uptime(truth, monitor)

@@ -1,0 +1,107 @@
+"""The monthly sending: from the 1st at ``SEND_AT`` in the provider's timezone (for ``DUE_DAYS`` days, so a notifier
+stopped over the 1st still sends, but a Custode installed mid-month does not send an old month), each customer's
+report of the month before is rendered, archived and e-mailed to the contacts marked for reports (config
+``reports: true``), run by the ``custode notifier`` process (its ``reports`` step).
+
+Exactly once: each e-mail's outbox key names the customer, the month and the recipient, so it is written once
+however often the step runs, however many notifiers run it and across restarts; the report's ``sent_at`` says the
+step is done with it. With the provider's ``reports_review``, a report waits, archived, until staff approve it on
+the customer's reports page; the next look after that sends it. One customer a step: a report takes about a second
+to render, and the notifier's other work goes on between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
+
+from custode.directory.models import Contact, Customer, Provider
+from custode.incidents import wording
+from custode.lib.links import absolute
+from custode.notify.models import Audience, Channel
+from custode.notify.outgoing import Outgoing
+from custode.notify.services import outbox_enqueue
+from custode.reports import months, render
+from custode.reports.models import MonthlyReport, ReportRecipient
+from custode.reports.services import report_pdf
+
+SEND_AT = dt.time(6, 0)  # provider's timezone, on the 1st
+DUE_DAYS = 3  # the 1st to the 3rd
+LOOK_EVERY = 60.0  # seconds
+_looked = [float("-inf")]
+
+
+def due_month(now: dt.datetime, tz) -> dt.date | None:
+    """The month whose reports are due at NOW (its first day): last month's from the 1st at SEND_AT on."""
+    local = now.astimezone(tz)
+    if local.day > DUE_DAYS or (local.day == 1 and local.time() < SEND_AT):
+        return None
+    return months.previous_month(local.date().replace(day=1))
+
+
+def step() -> bool:
+    """The notifier's unit: send one customer's report when due and not yet sent; True when it did any work."""
+    if time.monotonic() - _looked[0] < LOOK_EVERY:
+        return False
+    worked = send_next() is not None
+    if not worked:
+        _looked[0] = time.monotonic()  # nothing left: look again in a while; else go on at once
+    return worked
+
+
+def send_next(*, now: dt.datetime | None = None) -> MonthlyReport | None:
+    """Make and send the next customer's report of the due month; the report, or None when none is left to do."""
+    now = now or timezone.now()
+    month = due_month(now, wording.zone(Provider.get().timezone))
+    if month is None:
+        return None
+    sent_or_held = (MonthlyReport.objects.filter(month=month).filter(Q(sent_at__isnull=False) | Q(approved_at=None))
+                    .values("customer_id"))
+    customer = Customer.objects.exclude(pk__in=sent_or_held).order_by("pk").first()
+    if customer is None:
+        return None
+    row = report_pdf(customer=customer, month=f"{month:%Y-%m}")
+    if row.approved_at is not None:
+        send(row, customer, now)
+    return row
+
+
+def send(row: MonthlyReport, customer: Customer, now: dt.datetime) -> int:
+    """E-mail ROW to CUSTOMER's contacts marked for reports and mark it sent; how many e-mails were new."""
+    with transaction.atomic():
+        written = outbox_enqueue(messages=mails(row, customer, recipients(customer)))
+        MonthlyReport.objects.filter(pk=row.pk).update(sent_at=now)
+    return written
+
+
+def recipients(customer: Customer) -> list[Contact]:
+    marked = ReportRecipient.objects.filter(contact__customer=customer).values("contact_id")
+    return list(Contact.objects.filter(pk__in=marked).exclude(email=None).exclude(email="").order_by("pk"))
+
+
+def mails(row: MonthlyReport, customer: Customer, contacts: list[Contact]) -> list[Outgoing]:
+    """An e-mail per contact, in their language, with the link to the report in the portal."""
+    label = f"{row.month:%Y-%m}"
+    link = absolute(f"/portal/reports/{label}-{row.language}.pdf")
+    out = []
+    for contact in contacts:
+        language = wording.known(contact.language or customer.language)
+        with translation.override(language):
+            month = render.month_name(row.month, language)
+            subject = pgettext("report", "Monthly report: %(customer)s, %(month)s") % {
+                "customer": customer.name, "month": month}
+            body = pgettext("report", "Hello %(name)s,\n\nthe report of %(month)s is ready: uptime against what "
+                            "we promised, incidents, requests, hours and backups.\n\n%(link)s\n\nYou will be asked to "
+                            "log in to the portal with your e-mail address.") % {
+                "name": contact.name, "month": month, "link": link}
+        out.append(Outgoing(
+            key=f"report:{customer.key}:{label}:{contact.pk}:email:{contact.email}"[:255],
+            audience=Audience.CUSTOMER, channel=Channel.EMAIL, recipient=contact.email, language=language,
+            subject=subject, body=body, recipient_name=contact.name, topic=f"report:{customer.key}:{label}",
+            customer_id=customer.pk))
+    return out
