@@ -299,10 +299,12 @@ def count(received: list, kills: list[float]) -> dict:
     for at, mail in received:
         copies.setdefault(mail["Message-ID"], []).append(at)
     pk = {mid: int(mid.strip("<").split(".")[0]) for mid in copies}
-    got, events = set(pk.values()), Counter()
+    got, events, sources = set(pk.values()), Counter(), {}
     for mid, times in copies.items():
         if pk[mid] in event:
             events[event[pk[mid]]] += len(times)
+            sources.setdefault(event[pk[mid]], []).append((outbox[pk[mid]].topic, len(times)))
+    twice = [e for e, n in events.items() if n > 1]
     repeats = [mid for mid, times in copies.items() if len(times) > 1]
     in_window = [mid for mid in repeats
                  if any(0 <= k - copies[mid][0] <= WINDOW and k < copies[mid][1] for k in kills)]
@@ -317,9 +319,31 @@ def count(received: list, kills: list[float]) -> dict:
         "repeated": sum(len(copies[mid]) - 1 for mid in repeats),
         "repeated_in_window": sum(len(copies[mid]) - 1 for mid in in_window),
         "repeated_events": sum(n - 1 for n in events.values() if n > 1),
+        "repeated_events_to_staff": sum(events[e] - 1 for e in twice if e[1] == STAFF),
+        # each as (root incident, address, event): [(the incident the message was written for, copies received)]
+        "repeated_event_sources": [f"{e}: {sources[e]}" for e in sorted(twice, key=str)],
+        "timelines": timelines(sorted({e[0] for e in twice if e[1] != STAFF and e[0] is not None})[:3]),
         "incidents": Incident.objects.filter(merged_into=None).count(),
         "confirmed": Incident.objects.filter(merged_into=None).exclude(confirmed_at=None).count(),
     }
+
+
+def timelines(roots: list[int]) -> list[str]:
+    """Each root incident with the incidents merged into it: when each opened, was told, and ended or merged, and
+    its root asset. A customer told twice of one root was told of two incidents later merged: this says whether
+    both were open together, and which asset each was rooted at."""
+    from custode.incidents.models import Incident
+
+    def line(i: Incident) -> str:
+        told = f"{i.confirmed_at:%H:%M:%S}" if i.confirmed_at else "-"
+        ended = f"{i.resolved_at:%H:%M:%S}" if i.resolved_at else "-"
+        return f"#{i.pk} {i.root_asset.key}: opened {i.opened_at:%H:%M:%S}, told {told}, ended {ended}"
+
+    out = []
+    for root in Incident.objects.filter(pk__in=roots).select_related("root_asset").order_by("pk"):
+        children = Incident.objects.filter(merged_into=root).select_related("root_asset").order_by("opened_at")
+        out += [line(root) + f"; {children.count()} merged in:"] + [f"  {line(c)}" for c in children[:15]]
+    return out
 
 
 def main() -> int:
@@ -412,6 +436,14 @@ def report(f: dict, start: dict, end: dict, *, calm: bool, took: float, kills: i
         print(f"    {item}")
     print(f"  repeated: {f['repeated']} by Message-ID, {f['repeated_events']} by (incident, address, event); "
           f"within the documented window {f['repeated_in_window']}, outside it {outside}")
+    if f["repeated_events"]:
+        print(f"    by (incident, address, event): {f['repeated_events_to_staff']} to the technician, "
+              f"{f['repeated_events'] - f['repeated_events_to_staff']} to customers; the first ones, with the incident "
+              "each copy was written for (a merged incident's are counted as its parent's):")
+        for item in f["repeated_event_sources"][:12]:
+            print(f"    {item}")
+        for item in f["timelines"]:
+            print(f"    {item}")
     for name in start:
         fds0, rss0 = zip(*start[name])
         fds1, rss1 = zip(*end[name])
