@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from custode.agents.patches import customer_patches
+from custode.assets.expiries import expiry_items
 from custode.assets.models import Asset
 from custode.backups import evidence as backups_evidence
 from custode.directory.models import Customer, Provider
@@ -31,7 +32,6 @@ from custode.results.models import Rollup
 from custode.tickets import hours
 from custode.tickets.models import Ticket
 
-EXPIRY_DAYS = 90  # warranties and licences shown when they end within this many days of the month's end
 HOUR = dt.timedelta(hours=1)
 
 
@@ -295,11 +295,12 @@ def backups(customer: Customer, month: Month) -> list[BackupJobRow]:
 
 
 def expiries(customer: Customer, month: Month) -> list[Expiry]:
-    """Warranties ending from the month's first day to EXPIRY_DAYS after its end, soonest first."""
-    last = month.end.date() + dt.timedelta(days=EXPIRY_DAYS)
-    rows = (Asset.objects.filter(customer=customer, warranty_until__gte=month.first, warranty_until__lte=last)
-            .order_by("warranty_until", "name"))
-    return [Expiry(a.name, "warranty", "", a.warranty_until) for a in rows]
+    """Warranties and licences ending from the month's first day to 90 days (``expiries.HORIZON``) after its end,
+    soonest first, as the assets' expiry alerts read them on the day after the month."""
+    mine = set(Asset.objects.filter(customer=customer).values_list("pk", flat=True))
+    items = expiry_items(today=month.end.date())
+    return [Expiry(i.asset_name, i.kind, i.name, i.expires) for i in items
+            if i.asset_id in mine and i.expires >= month.first]
 
 
 def patches(customer: Customer, month: Month) -> list[Patches]:

@@ -71,14 +71,20 @@ def context(report: MonthReport) -> dict:
                                        "over": report.hours.balance_minutes < 0},
             "backups": [{**vars(b), "signoffs": [{"at": moment(s.at, tz, language), "by": s.by, "note": s.note}
                                                  for s in b.signoffs]} for b in report.backups],
-            "expiries": [{"asset": e.asset, "what": pgettext("report", "Warranty") if e.kind == "warranty" else e.name,
-                          "expires": date(e.expires, language)} for e in report.expiries],
+            "expiries": [{"asset": e.asset, "what": _expiring(e), "expires": date(e.expires, language)}
+                         for e in report.expiries],
             "patches": [{"asset": p.asset, "pending": "–" if p.pending is None else p.pending,
                          "security": "–" if p.security is None else p.security,
                          "since": date(p.since.astimezone(tz).date(), language) if p.since else "",
                          "overdue": p.overdue} for p in report.patches],
             "made": date(report.month.end.date(), language),
         }
+
+
+def _expiring(expiry) -> str:
+    if expiry.kind == "warranty":
+        return pgettext("report", "Warranty")
+    return pgettext("report", "Licence %(name)s") % {"name": expiry.name}
 
 
 def _service(service: Service, language: str) -> dict:

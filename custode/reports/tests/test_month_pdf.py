@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
+from custode.assets.models import Licence
 from custode.incidents import wording
 from custode.reports import render
 from custode.reports.gather import month_report
@@ -98,6 +99,20 @@ def test_the_pdf_shows_every_figure_of_the_month_in_the_customers_language(langu
     assert re.search(rf" {truth.backup_runs} {truth.backup_failed} {truth.replicas} {truth.restore_ok} 0\n", backups)
     assert truth.signoff_note in text
     assert re.search(r"(Pag|Page|Página)\w* 1 / \d", text)
+
+
+def test_warranties_and_licences_ending_within_90_days_of_the_months_end_are_listed(settings):
+    customer, _ = world("en", backups=False)
+    near = factories.asset(customer=customer, name="NAS reception", warranty_until=dt.date(2027, 1, 20))
+    Licence.objects.create(asset=near, name="Backup Pro", expires=dt.date(2026, 11, 15))
+    factories.asset(customer=customer, name="Old printer", warranty_until=dt.date(2026, 9, 30))  # before the month
+    factories.asset(customer=customer, name="New server", warranty_until=dt.date(2027, 3, 1))  # beyond 90 days
+    factories.asset(customer=factories.customer(), name="Someone else's NAS", warranty_until=dt.date(2026, 12, 1))
+    text = pdf_text(render.pdf(month_report(customer, OCTOBER)))
+    section = text.split("Expiring within 90 days")[1]
+    assert re.search(r"NAS reception Licence Backup Pro 15 November 2026\s+NAS reception Warranty 20 January 2027",
+                     section)
+    assert "Old printer" not in text and "New server" not in text and "Someone else" not in text
 
 
 def test_a_customer_without_backups_has_no_backup_section():

@@ -100,7 +100,8 @@ def test_custode_report_writes_the_pdf_and_archives_it(customer, tmp_path):
 
 def test_custode_report_writes_html_without_archiving(customer, tmp_path):
     out = tmp_path / "report.html"
-    assert run("--customer", "studio", "--month", "2026-10", "--format", "html", "--language", "es", "-o", str(out)) == 0
+    assert run("--customer", "studio", "--month", "2026-10", "--format", "html", "--language", "es",
+               "-o", str(out)) == 0
     assert "Informe mensual" in out.read_text() and "<svg" in out.read_text()
     assert not MonthlyReport.objects.exists()
 
