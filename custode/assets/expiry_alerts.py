@@ -61,7 +61,8 @@ def expiry_messages(items: list[Item], provider: Provider) -> list[Outgoing]:
                    "expired": sum(1 for row in rows if row["expired"]), "count": len(rows),
                    "url": absolute("/warranties/")}
         subject, body = templating.render("staff_expiries", r.language, context)
-        payload = {"event": "assets.expiring", "items": rows, "customer": None, "text": {"subject": subject, "body": body}}
+        payload = {"event": "assets.expiring", "items": rows, "customer": None,
+                   "text": {"subject": subject, "body": body}}
         out.append(Outgoing(
             key=f"expiry:{event}:{r.ident}:{r.channel}:{_short(r)}", audience=Audience.STAFF, channel=r.channel,
             recipient=r.address, language=r.language, subject=subject, body=body, recipient_name=r.name,

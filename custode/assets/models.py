@@ -51,7 +51,8 @@ class Licence(models.Model):
     name = models.CharField(max_length=200)
     expires = models.DateField()
     seats = models.PositiveIntegerField(blank=True, null=True)
-    key_hint = models.CharField(max_length=40, blank=True, default="", help_text="a few characters to tell keys apart, never the key")
+    key_hint = models.CharField(max_length=40, blank=True, default="",
+                                help_text="a few characters to tell keys apart, never the key")
 
     class Meta:
         ordering = ["expires", "name"]

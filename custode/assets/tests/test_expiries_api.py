@@ -44,8 +44,8 @@ def test_a_read_only_token_reads_an_assets_warranty_and_licences_with_their_aler
     expiry_alerts.expiry_alerts_write()
     response = api("get", "/bianchi-nas/expiries", write=False)
     assert response.status_code == 200, response.content
-    assert [(e["kind"], e["name"], e["days_left"], e["expired"], e["last_alert"], e["seats"]) for e in response.json()] == [
-        ("licence", "Veeam Backup", -2, True, "expired", 5), ("warranty", "", 20, False, "30d", None)]
+    listed = [(e["kind"], e["name"], e["days_left"], e["expired"], e["last_alert"], e["seats"]) for e in response.json()]
+    assert listed == [("licence", "Veeam Backup", -2, True, "expired", 5), ("warranty", "", 20, False, "30d", None)]
 
 
 def test_acknowledging_a_warranty_stops_its_alerts_until_the_date_changes(world):
@@ -53,7 +53,8 @@ def test_acknowledging_a_warranty_stops_its_alerts_until_the_date_changes(world)
     assert response.status_code == 200, response.content
     assert response.json()["acknowledged_by"] == "tech" and response.json()["expires"] == str(
         world + dt.timedelta(days=20))
-    assert api("post", "/bianchi-nas/warranty/acknowledge").json()["acknowledged_at"] == response.json()["acknowledged_at"]
+    again = api("post", "/bianchi-nas/warranty/acknowledge")
+    assert again.json()["acknowledged_at"] == response.json()["acknowledged_at"]  # the first one stays
     expiry_alerts.expiry_alerts_write()
     assert "warranty" not in Message.objects.get(recipient="tech@example.com").body
     listed = {e["kind"]: e for e in api("get", "/bianchi-nas/expiries", write=False).json()}
