@@ -101,25 +101,6 @@ class _Batch:
 
 _AGENTS, _ASSETS = Agent._meta.db_table, Agent._meta.get_field("asset").related_model._meta.db_table
 _WATCHES, _PATCHES, _SAMPLES = AgentWatch._meta.db_table, PatchRecord._meta.db_table, AgentSample._meta.db_table
-_READ = (
-    "SELECT a.id, a.digest, s.key, s.kind, a.measured_at, a.over, a.patch_id, p.since, p.pending, p.security, "
-    "p.last_upgrade, w.id, w.load_per_core, w.disk_percent, w.memory_percent, w.hold, w.services "
-    f"FROM ({{rows}}) d {{join}} {_AGENTS} a ON a.digest = d.digest JOIN {_ASSETS} s ON s.id = a.asset_id "
-    f"LEFT JOIN {_WATCHES} w ON w.asset_id = a.asset_id LEFT JOIN {_PATCHES} p ON p.id = a.patch_id "
-    "WHERE a.revoked_at IS NULL"
-)
-_PATCH_INSERT = (f"INSERT INTO {_PATCHES} (agent_id, since, cleared_at, pending, security, last_upgrade) "
-                 "SELECT agent, since, cleared, pending, security, upgraded FROM ({rows}) r ORDER BY n "
-                 "RETURNING id, agent_id, cleared_at")
-_PATCH_UPDATE = (f"UPDATE {_PATCHES} SET cleared_at = r.cleared, pending = r.pending, security = r.security, "
-                 f"last_upgrade = r.upgraded FROM ({{rows}}) r WHERE {_PATCHES}.id = r.id")
-_AGENT_UPDATE = (f"UPDATE {_AGENTS} SET report = r.report, measured_at = r.measured, received_at = %s, "
-                 "changed_at = %s, over = r.over, problems = r.problems, patch_id = r.patch "
-                 f"FROM ({{rows}}) r WHERE {_AGENTS}.id = r.id")
-_SAMPLE_INSERT = (f"INSERT INTO {_SAMPLES} (agent_id, at, load, cpu_percent, memory_percent, disk_percent) "
-                  "SELECT agent, at, load, cpu, memory, disk FROM ({rows}) r ORDER BY n")
-_SAMPLE_DELETE = f"DELETE FROM {_SAMPLES} WHERE agent_id IN (SELECT id FROM ({{rows}}) r) AND at < %s"
-
 _DIGESTS = ("digest text",)
 _STRETCHES = ("agent bigint", "since timestamptz", "cleared timestamptz", "pending int", "security int",
               "upgraded timestamptz")
@@ -129,25 +110,52 @@ _SAMPLE_ROWS = ("agent bigint", "at timestamptz", "load float8", "cpu float8", "
 _IDS = ("id bigint",)
 
 
-def _sql(template: str, columns: Sequence[str], vendor: str, **more: str) -> str:
-    return template.format(rows=select(columns, vendor), **more)
+def _with(vendor: str, **tables: Sequence[str]) -> str:
+    """Each of TABLES (name: columns) read from a parameter (``rowsets``), once."""
+    return "WITH " + ", ".join(f"{name} AS MATERIALIZED ({select(columns, vendor)})" for name, columns in tables.items())
 
 
-_SQL = {vendor: {
-    # FOR UPDATE: a report judged against an agent that an enrolment is replacing would undo it. On SQLite the
-    # transaction is IMMEDIATE, and CROSS JOIN makes it read the batch first, each digest looked up in the index.
-    "read": _sql(_READ, _DIGESTS, vendor, join="CROSS JOIN" if vendor == "sqlite" else "JOIN")
-    + (" FOR UPDATE OF a" if vendor == "postgresql" else ""),
-    "patch insert": _sql(_PATCH_INSERT, _STRETCHES, vendor),
-    "patch update": _sql(_PATCH_UPDATE, _STORED_STRETCHES, vendor),
-    "agents": _sql(_AGENT_UPDATE, _NEWEST, vendor),
-    "samples": _sql(_SAMPLE_INSERT, _SAMPLE_ROWS, vendor),
-    "old samples": _sql(_SAMPLE_DELETE, _IDS, vendor),
-} for vendor in ("postgresql", "sqlite")}
-# PostgreSQL: the agents, the samples and the old samples in one statement. Parameters: now, now, the newest
-# reports; the samples; the agents that stored any, the cutoff.
-_POSTGRES_WRITE = (f"WITH updated AS ({_SQL['postgresql']['agents']} RETURNING 1), "
-                   f"inserted AS ({_SQL['postgresql']['samples']} RETURNING 1) {_SQL['postgresql']['old samples']}")
+def _among(column: str, table: str, key: str, vendor: str) -> str:
+    """COLUMN is one of TABLE's KEYs. PostgreSQL looks each up in COLUMN's index only when asked ``= ANY``: joined
+    to a batch, it expects 100 rows of it and reads the whole table (every sample of the day) instead."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(ARRAY(SELECT {key} FROM {table}))"
+    return f"{column} IN (SELECT {key} FROM {table})"
+
+
+def _statements(vendor: str) -> dict[str, str]:
+    agents = (f"UPDATE {_AGENTS} SET report = r.report, measured_at = r.measured, received_at = %s, changed_at = %s, "
+              f"over = r.over, problems = r.problems, patch_id = r.patch FROM newest r WHERE {_AGENTS}.id = r.id "
+              f"AND {_among(f'{_AGENTS}.id', 'newest', 'id', vendor)}")
+    samples = (f"INSERT INTO {_SAMPLES} (agent_id, at, load, cpu_percent, memory_percent, disk_percent) "
+               "SELECT agent, at, load, cpu, memory, disk FROM sample_rows ORDER BY n")
+    old_samples = f"DELETE FROM {_SAMPLES} WHERE {_among('agent_id', 'stored', 'id', vendor)} AND at < %s"
+    return {
+        # Locked on PostgreSQL: a report judged against an agent that an enrolment is replacing would undo it.
+        # SQLite's transactions are IMMEDIATE: one writer at a time.
+        "read": _with(vendor, d=_DIGESTS) + " SELECT a.id, a.digest, s.key, s.kind, a.measured_at, a.over, "
+        "a.patch_id, p.since, p.pending, p.security, p.last_upgrade, w.id, w.load_per_core, w.disk_percent, "
+        f"w.memory_percent, w.hold, w.services FROM {_AGENTS} a JOIN {_ASSETS} s ON s.id = a.asset_id "
+        f"LEFT JOIN {_WATCHES} w ON w.asset_id = a.asset_id LEFT JOIN {_PATCHES} p ON p.id = a.patch_id "
+        f"WHERE {_among('a.digest', 'd', 'digest', vendor)} AND a.revoked_at IS NULL"
+        + (" FOR UPDATE OF a" if vendor == "postgresql" else ""),
+        "patch insert": _with(vendor, r=_STRETCHES) + f" INSERT INTO {_PATCHES} (agent_id, since, cleared_at, "
+        "pending, security, last_upgrade) SELECT agent, since, cleared, pending, security, upgraded FROM r "
+        "ORDER BY n RETURNING id, agent_id, cleared_at",
+        "patch update": _with(vendor, r=_STORED_STRETCHES) + f" UPDATE {_PATCHES} SET cleared_at = r.cleared, "
+        f"pending = r.pending, security = r.security, last_upgrade = r.upgraded FROM r WHERE {_PATCHES}.id = r.id "
+        f"AND {_among(f'{_PATCHES}.id', 'r', 'id', vendor)}",
+        # PostgreSQL's one statement. Parameters: the newest reports, the samples, the agents that stored any, now,
+        # now, the cutoff. SQLite has no UPDATE or INSERT in a WITH: it runs the three below.
+        "write": _with(vendor, newest=_NEWEST, sample_rows=_SAMPLE_ROWS, stored=_IDS)
+        + f", updated AS ({agents} RETURNING 1), inserted AS ({samples} RETURNING 1) {old_samples}",
+        "agents": _with(vendor, newest=_NEWEST) + " " + agents,
+        "samples": _with(vendor, sample_rows=_SAMPLE_ROWS) + " " + samples,
+        "old samples": _with(vendor, stored=_IDS) + " " + old_samples,
+    }
+
+
+_SQL = {vendor: _statements(vendor) for vendor in ("postgresql", "sqlite")}
 
 
 def store_reports(batch: Sequence[Received], now: dt.datetime | None = None) -> list[Outcome]:
@@ -210,10 +218,10 @@ def _write(cursor, work: _Batch, now: dt.datetime) -> None:
             param(work.samples), param([pk] for pk in sorted(work.stored))]
     stamp, cutoff = _time(now), _time(now - services.HISTORY)
     if connection.vendor == "postgresql":
-        cursor.execute(_POSTGRES_WRITE, [stamp, stamp, rows[0], rows[1], rows[2], cutoff])
+        cursor.execute(_SQL["postgresql"]["write"], [rows[0], rows[1], rows[2], stamp, stamp, cutoff])
         return
     sql = _SQL["sqlite"]
-    cursor.execute(sql["agents"], [stamp, stamp, rows[0]])
+    cursor.execute(sql["agents"], [rows[0], stamp, stamp])
     cursor.execute(sql["samples"], [rows[1]])
     cursor.execute(sql["old samples"], [rows[2], cutoff])
 
