@@ -36,7 +36,7 @@ from custode.backups.models import MONITOR_TYPE as BACKUP
 from custode.checks import push
 from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
-from custode.checks.result import Result
+from custode.checks.result import Result, Status
 from custode.engine import store
 from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
 from custode.engine.upstream import Upstream
@@ -320,6 +320,7 @@ class Engine:
         at, status = utcnow(), result.status.value
         self.batch.observations.append(
             store.Observation(rt.id, at, status, result.latency_ms, result.reason, self._keep(rt, status, at)))
+        rt.failing_since = (rt.failing_since or at) if result.status is Status.DOWN else None
         self._record_state(rt, verdict.state, result.reason, at)
         return verdict.retry
 
@@ -340,7 +341,8 @@ class Engine:
 
     def _record_state(self, rt: MonitorRuntime, state: str, reason: str, at: dt.datetime | None = None) -> None:
         if state != rt.state:
-            self.batch.transitions.append(store.Transition(rt.id, at or utcnow(), rt.state, state, reason))
+            since = rt.failing_since if state == State.DOWN else None
+            self.batch.transitions.append(store.Transition(rt.id, at or utcnow(), rt.state, state, reason, since))
             rt.state = state
 
     # -- writing ------------------------------------------------------------------------------

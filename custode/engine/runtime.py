@@ -44,6 +44,7 @@ class MonitorRuntime:
     facts: Any = None  # a backup job's or an agent's monitor: what they reported (their ``verdict.Facts``), None until read
     check: Any = None
     prepared: Any = None  # what ``check`` is given: the spec, or what its module's ``prepare`` made of it at load
+    failing_since: Any = None  # the time of the first failed check of the failures going on, None while none
     last_status: str = ""  # the last result's, and the slot of time whose up result was kept (``Engine._keep``)
     raw_slot: int = -1
 

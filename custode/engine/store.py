@@ -46,6 +46,7 @@ class Transition:
     old: str
     new: str
     reason: str
+    failing_since: dt.datetime | None = None  # of a DOWN: the first failed check of the streak that led to it
 
 
 @dataclass
@@ -146,7 +147,8 @@ def _transitions(cursor, transitions: list[Transition]) -> list[Transition]:
     so incidents, which read them by id, see them in the order they happened.
     """
     text = _time_text()
-    rows = [(t.monitor_id, t.old, t.new, text(t.at), t.reason[:300]) for t in transitions]
+    rows = [(t.monitor_id, t.old, t.new, text(t.at), t.reason[:300], t.failing_since and text(t.failing_since))
+            for t in transitions]
     applied, refused = [], []
     for round_ in _rounds(transitions):
         moved = _move(cursor, [rows[i] for i in round_])
@@ -184,8 +186,8 @@ def _move(cursor, rows: list[tuple]) -> set[int]:
 def _insert_changes(cursor, rows: list[tuple]) -> None:
     """One row per change, numbered (ids) in the order of ROWS."""
     if rows:
-        cursor.execute(f"""INSERT INTO {CHANGES} (monitor_id, from_state, to_state, at, reason)
-                           SELECT monitor_id, old, new, at, reason FROM ({_changes()}) AS v ORDER BY n""",
+        cursor.execute(f"""INSERT INTO {CHANGES} (monitor_id, from_state, to_state, at, reason, failing_since)
+                           SELECT monitor_id, old, new, at, reason, failing_since FROM ({_changes()}) AS v ORDER BY n""",
                        [rowsets.param(rows)])
 
 
@@ -197,7 +199,8 @@ def _changes() -> str:
     return rowsets.select(CHANGE_COLUMNS, connection.vendor)
 
 
-CHANGE_COLUMNS = ("monitor_id bigint", "old text", "new text", "at timestamptz", "reason text")
+CHANGE_COLUMNS = ("monitor_id bigint", "old text", "new text", "at timestamptz", "reason text",
+                  "failing_since timestamptz")
 
 
 def _time_text() -> Callable[[dt.datetime], str]:

@@ -186,7 +186,7 @@ class Joins:
 def apply_change(change: StateChange, graph: g.Graph, windows: list[Window], joins: Joins) -> None:
     """Apply CHANGE; joins of failed monitors wait in JOINS for the caller to flush."""
     if change.to_state == State.DOWN:
-        went_down(change.monitor, change.at, graph, windows, joins)
+        went_down(change.monitor, change.at, graph, windows, joins, failing_since=change.failing_since)
         return
     joins.flush()
     if change.to_state == State.ERROR:
@@ -201,7 +201,8 @@ def correlation_window(monitor: Monitor) -> dt.timedelta:
     return dt.timedelta(seconds=2 * monitor.interval + monitor.retries * retry_delay(monitor.interval))
 
 
-def went_down(monitor: Monitor, at: dt.datetime, graph: g.Graph, windows: list[Window], joins: Joins) -> None:
+def went_down(monitor: Monitor, at: dt.datetime, graph: g.Graph, windows: list[Window], joins: Joins,
+              failing_since: dt.datetime | None = None) -> None:
     asset = monitor.asset
     if monitor.state == State.MAINTENANCE or in_maintenance(graph, asset.pk, at, windows):
         return
@@ -228,7 +229,7 @@ def went_down(monitor: Monitor, at: dt.datetime, graph: g.Graph, windows: list[W
         return
     down = down_above(graph, asset.pk, at)
     root = asset if children else Asset.objects.get(pk=g.root_cause(graph, asset.pk, down | {asset.pk}))
-    held = hold_until(root.pk, at, graph, since=at - confirming(monitor))
+    held = hold_until(root.pk, at, graph, since=failing_since or at - confirming(monitor))
     services.incident_open(root_asset=root, monitors=[monitor], at=at, held_until=held, merge=children, graph=graph)
 
 
@@ -263,6 +264,9 @@ def hold_until(asset_id: int, at: dt.datetime, graph: g.Graph, since: dt.datetim
 
     The engine checks what a failing monitor depends on before calling it DOWN (``engine.upstream``):
     a monitor above whose last check since the failure began (SINCE) found it fine is not waited for.
+    SINCE is the failing monitor's first failed check, as the engine wrote it with the DOWN; else (a change
+    written without it) the longest the failure can have lasted, which takes a check made just before the
+    failure for one made during it: a site then told of as its own outage, and then again as its server's.
     """
     watching = [
         m for m in Monitor.objects.filter(asset__in=g.ancestors(graph, asset_id), paused=False, impact=Impact.OUTAGE)

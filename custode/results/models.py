@@ -50,6 +50,9 @@ class StateChange(models.Model):
     from_state = models.CharField(max_length=12, choices=State.choices)
     to_state = models.CharField(max_length=12, choices=State.choices)
     reason = models.CharField(max_length=300, blank=True)
+    # Of a DOWN: when its streak of failed checks began (the first failed one), which the engine knows and the
+    # change's time does not say: a server checked fine before then had not yet been checked since the failure.
+    failing_since = models.DateTimeField(blank=True, null=True)
     processed_at = models.DateTimeField(blank=True, null=True, help_text="when incidents consumed it")
 
     class Meta:

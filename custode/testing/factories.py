@@ -85,9 +85,10 @@ def maintenance(*assets: Asset, start, duration: int = 3600, **fields) -> Mainte
     return window
 
 
-def state_change(monitor: Monitor, state: str, *, at) -> StateChange:
+def state_change(monitor: Monitor, state: str, *, at, failing_since=None) -> StateChange:
     """What the engine writes when a monitor changes state: the monitor's new state and its StateChange row."""
     old = Monitor.objects.get(pk=monitor.pk).state
     Monitor.objects.filter(pk=monitor.pk).update(state=state, state_since=at)
     monitor.state = state
-    return StateChange.objects.create(monitor=monitor, at=at, from_state=old, to_state=state)
+    return StateChange.objects.create(monitor=monitor, at=at, from_state=old, to_state=state,
+                                      failing_since=failing_since)

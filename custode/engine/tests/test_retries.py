@@ -37,6 +37,18 @@ def test_a_target_that_keeps_failing_goes_down_after_its_retries_with_the_reason
     assert "503" in change.reason
 
 
+def test_a_down_says_when_its_first_failed_check_was(target):
+    """What incidents weigh a server's last good check against (``processor.hold_until``)."""
+    broken = target([200, 503])
+    monitor = factories.monitor(type="http", interval=2, retries=2, spec={"url": broken.url})
+    with running_engine():
+        wait_for(lambda: state(monitor) == "down", timeout=20)
+    change = StateChange.objects.get(to_state="down")
+    first_failure = CheckResult.objects.filter(monitor=monitor, status="down").order_by("id").first()
+    assert change.failing_since == first_failure.at < change.at
+    assert StateChange.objects.get(to_state="up").failing_since is None
+
+
 def test_a_check_custode_cannot_run_is_an_error_at_once_and_counts_in_no_uptime(target, monkeypatch):
     monkeypatch.delenv("CUSTODE_TEST_UNSET_PASSWORD", raising=False)
     site = target([200])

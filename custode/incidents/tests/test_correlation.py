@@ -116,6 +116,31 @@ def test_a_site_down_is_held_when_its_server_was_last_checked_before_the_failure
     assert not Message.objects.exists()
 
 
+def test_a_site_whose_server_was_checked_fine_just_before_the_site_began_failing_is_held():
+    """The server's last check is within the site's confirmation time but came before the site's first failed
+    check: it says nothing of the failure, so the site is not told of as its own outage yet."""
+    world = build()
+    Monitor.objects.filter(pk=world.server_monitor.pk).update(state=State.UP, last_check_at=T0 - 3 * S, last_reason="")
+    factories.state_change(world.site_monitors[0], State.DOWN, at=T0, failing_since=T0 - 2 * S)
+    run(T0 + S)
+    assert Incident.objects.get().held_until is not None
+    assert not Message.objects.exists()
+
+    down([world.server_monitor], T0 + 20 * S)
+    run(T0 + 21 * S)
+    assert Incident.objects.get(status=Status.INVESTIGATING).root_asset == world.server
+    assert customer_messages().filter(customer=world.sites[0].customer).count() == 1
+
+
+def test_a_site_whose_server_was_checked_fine_after_the_site_began_failing_is_told_at_once():
+    world = build()
+    Monitor.objects.filter(pk=world.server_monitor.pk).update(state=State.UP, last_check_at=T0 - 3 * S, last_reason="")
+    factories.state_change(world.site_monitors[0], State.DOWN, at=T0, failing_since=T0 - 8 * S)
+    run(T0 + S)
+    incident = Incident.objects.get()
+    assert incident.held_until is None and incident.confirmed_at is not None
+
+
 def test_a_server_failing_long_after_a_site_opens_its_own_incident():
     world = build()
     down([world.site_monitors[0]], T0)
