@@ -33,7 +33,8 @@ def serve(*, access_log: bool = False) -> None:
     Under ASGI each request runs its Django part in a thread of its own, and so opens a database connection of
     its own: kept for CONN_MAX_AGE after the request, those connections outlived their threads and piled up
     until PostgreSQL refused new ones (and answered 500s). Here a request closes its connection when it ends;
-    the long-lived threads of the fast paths (pings, status pages, metrics) keep theirs while they are busy.
+    the long-lived threads of the fast paths (pings, agents' reports, status pages, metrics) keep theirs while
+    they are busy.
     """
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     host, port = settings.LISTEN
