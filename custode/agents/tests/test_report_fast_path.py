@@ -142,3 +142,13 @@ def test_one_batch_judges_each_report_apart_and_an_agents_reports_in_order(crede
     record = PatchRecord.objects.get()
     assert (record.agent, record.pending, record.security, record.cleared_at) == (
         srv_agent, 9, 3, now - dt.timedelta(minutes=1))
+
+
+def test_an_oversized_report_sent_without_a_length_is_413_and_stores_nothing(base_url, credentials):
+    """Chunked, so only the bytes read tell: at most one more than a report may be is kept."""
+    body = json.dumps(report(inventory={"padding": "x" * 300_000})).encode()
+    chunks = (body[i:i + 65536] for i in range(0, len(body), 65536))
+    response = httpx.post(base_url + URL, content=chunks, headers={
+        "Authorization": f"Bearer {credentials['bianchi-srv']}", "Content-Type": "application/json"})
+    assert response.status_code == 413 and "more than 262144 bytes" in response.text, response.text
+    assert nothing_stored()
