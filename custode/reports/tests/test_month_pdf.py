@@ -20,7 +20,7 @@ from custode.reports.months import month_of
 from custode.reports.tests.history import month_of_history
 from custode.testing import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pdf_tools")]
 
 TZ = ZoneInfo("Europe/Rome")
 OCTOBER = month_of(dt.date(2026, 10, 1), TZ)  # 31 days, and the clocks go back on the 25th

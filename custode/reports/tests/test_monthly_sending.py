@@ -15,7 +15,7 @@ from custode.reports.tests.history import month_of_history
 from custode.reports.tests.test_month_pdf import TZ
 from custode.testing import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pdf_tools")]
 
 FIRST_AT_SIX = dt.datetime(2026, 12, 1, 6, 0, tzinfo=TZ)
 

@@ -19,7 +19,7 @@ from custode.reports.tests.history import month_of_history
 from custode.reports.tests.test_month_pdf import TZ, pdf_text
 from custode.testing import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("pdf_tools")]
 
 
 @pytest.fixture
