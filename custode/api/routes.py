@@ -7,6 +7,7 @@ from custode.api import agents, backups, customers, errors, evidence, expiries, 
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.methods import wrap_patterns
+from custode.api.reports import reports
 from custode.api.resources import RESOURCES
 from custode.portal.api import callbacks
 
@@ -30,7 +31,6 @@ class Api(NinjaAPI):
         return cache[path_prefix]
 
 
-
 api = Api(
     title="Custode API",
     version="1",
@@ -49,6 +49,7 @@ for resource in RESOURCES:
 api.add_router("/customers", customers.customers)
 api.add_router("/customers", evidence.evidence)
 api.add_router("/customers", patches.patches)
+api.add_router("/customers", reports)
 api.add_router("/incidents", incidents.incidents)
 api.add_router("/messages", incidents.messages)
 api.add_router("/subscribers", subscribers.subscribers)
