@@ -5,13 +5,17 @@ object show nothing of Rossi's."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import URLPattern, reverse
+from django.utils import timezone
 
 from custode.notify.models import Message
 from custode.portal import callbacks
 from custode.portal import urls as portal_urls
 from custode.portal.models import Callback, CallbackHours
+from custode.reports.models import MonthlyReport
 from custode.testing import factories
 from custode.tickets.models import Attachment, Event, Reply, Ticket, TimeEntry
 
@@ -32,8 +36,10 @@ def their_call(world):
 
 def outsider_values(world, call=None) -> dict[str, tuple[object, object]]:
     """For each URL parameter: (the outsider's object's value, a value that names nothing)."""
+    MonthlyReport.objects.get_or_create(customer=world.rossi, month=dt.date(2026, 10, 1), language="it", defaults={
+        "pdf": b"%PDF- Studio Rossi", "sha256": "0" * 64, "created_at": timezone.now(), "approved_at": timezone.now()})
     return {"number": (world.theirs.number, 999_999), "callback": (call.pk if call else 1, 999_999),
-            "attachment": (world.their_file.pk, 999_999)}
+            "attachment": (world.their_file.pk, 999_999), "month": ("2026-10", "1999-01"), "language": ("it", "it")}
 
 
 def leaks(world) -> list[str]:
