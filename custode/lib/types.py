@@ -136,6 +136,21 @@ def _http_url(value: Any) -> str:
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 
 
+LOCATION = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+LOCATION_RULE = "must be a location name of lowercase letters, digits, '-' and '_' (at most 32), starting with a letter, like 'milan'"
+
+
+def _location(value: Any) -> str:
+    """A place engines check from (``custode engine --location``): a name for logs, metrics and down reasons."""
+    if not isinstance(value, str) or not LOCATION.fullmatch(value):
+        raise _error("location", LOCATION_RULE)
+    return value
+
+
+Location = Annotated[str, BeforeValidator(_location), WithJsonSchema({"type": "string", "pattern": LOCATION.pattern,
+                                                                      "examples": ["milan"]})]
+
+
 def _env_name(value: Any) -> str:
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
         return value

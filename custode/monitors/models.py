@@ -8,7 +8,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from custode.monitors.specs import MONITOR_TYPES
+from custode.monitors.specs import DEFAULT_LOCATIONS, MONITOR_TYPES
 
 
 class State(models.TextChoices):
@@ -29,6 +29,10 @@ class Impact(models.TextChoices):
     JOB = "job", _("Job: a task on the asset failed; the asset still serves")
 
 
+def default_locations() -> list[str]:
+    return list(DEFAULT_LOCATIONS)
+
+
 class Monitor(models.Model):
     """One check of an asset. ``spec`` holds the type-specific fields exactly as the config file writes them."""
 
@@ -45,6 +49,9 @@ class Monitor(models.Model):
         default=False, help_text=_("a job or degraded failure is told to the owning customer too, not only to staff")
     )
     spec = models.JSONField(default=dict, blank=True)
+    # The locations whose engines check it (``custode engine --location``), and how many must see it failing.
+    locations = models.JSONField(default=default_locations)
+    quorum = models.PositiveSmallIntegerField(default=1)
     push_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     state = models.CharField(max_length=12, choices=State.choices, default=State.UNKNOWN)  # indexed by (state, key)

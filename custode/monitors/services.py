@@ -35,6 +35,8 @@ def monitor_values(spec: Any) -> dict[str, Any]:
         paused=spec.paused,
         impact=spec.impact,
         tell_customer=spec.tell_customer,
+        locations=list(spec.locations),
+        quorum=spec.quorum,
         spec=spec.model_dump(mode="json", exclude=set(COMMON_FIELDS), exclude_defaults=True),
     )
 
@@ -50,6 +52,8 @@ def monitor_spec_of(monitor: Monitor) -> Any:
             "paused": monitor.paused,
             "impact": monitor.impact,
             "tell_customer": monitor.tell_customer,
+            "locations": monitor.locations,
+            "quorum": monitor.quorum,
             **monitor.spec,
         }
     )

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, TypeAdapter, field_validator
+from pydantic import Field, TypeAdapter, ValidationInfo, field_validator
 
-from custode.lib.types import Duration, EnvName, Host, HttpUrl, Key, ShortDuration, Spec
+from custode.lib.types import Duration, EnvName, Host, HttpUrl, Key, Location, ShortDuration, Spec
 
-COMMON_FIELDS = ("id", "type", "interval", "retries", "timeout", "paused", "impact", "tell_customer")
+COMMON_FIELDS = ("id", "type", "interval", "retries", "timeout", "paused", "impact", "tell_customer", "locations",
+                 "quorum")
+DEFAULT_LOCATIONS = ("local",)  # where `custode engine` checks from unless told --location
 Impact = Literal["outage", "degraded", "job"]
 _STATUS_RANGE = re.compile(r"^([1-5])xx$|^([1-5]\d\d)-([1-5]\d\d)$")
 
@@ -26,6 +28,32 @@ class MonitorBase(Spec):
     paused: bool = False
     impact: Impact = "outage"
     tell_customer: bool = False
+    # The locations whose engines check it, and how many of them must see it failing for it to be DOWN.
+    locations: list[Location] = list(DEFAULT_LOCATIONS)
+    quorum: int = 1
+
+    @field_validator("locations")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must name at least one location, like [local]")
+        twice = sorted({name for name in value if value.count(name) > 1})
+        if twice:
+            raise ValueError(f"names {twice[0]!r} twice")
+        return value
+
+    @field_validator("quorum")
+    @classmethod
+    def _quorum(cls, value: int, info: ValidationInfo) -> int:
+        """Between 1 and the number of locations (when those are valid: else their own error says why)."""
+        if "locations" not in info.data:
+            return value
+        count = len(info.data["locations"])
+        if count == 1 and value != 1:
+            raise ValueError(f"must be 1 with one location, got {value} (a quorum counts the locations that agree)")
+        if not 1 <= value <= count:
+            raise ValueError(f"must be between 1 and {count}, the number of its locations, got {value}")
+        return value
 
 
 class HttpExpect(Spec):
