@@ -260,7 +260,7 @@ def _above(asset_id: int, needs: dict[int, list[int]]) -> list[int]:
 
 MonitorRow = namedtuple("MonitorRow", ["id", "key", "type", "interval", "retries", "timeout", "paused", "impact",
                                        "tell_customer", "spec", "asset_id", "state", "created_at", "version",
-                                       "last_ping_at", "last_ping_kind"])
+                                       "last_ping_at", "last_ping_kind", "locations", "quorum"])
 
 
 def load_monitors(since: int | None = None) -> list[MonitorRow]:
