@@ -38,6 +38,7 @@ from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
 from custode.checks.result import Result, Status
 from custode.engine import store
+from custode.engine.leases import SLOTS, Whole
 from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
 from custode.engine.upstream import Upstream
 from custode.engine.stats import Stats
@@ -55,7 +56,10 @@ def utcnow() -> dt.datetime:
 class Engine:
     def __init__(self, *, concurrency: int = 2000, flush_every: float = 1.0, reload_every: float = 2.0,
                  stats_every: float = 10.0, retention: float = 14 * 86400, sample: float = 600.0,
-                 emit: Callable[[str], None] = print, own_process: bool = False):
+                 emit: Callable[[str], None] = print, own_process: bool = False, location: str = "local",
+                 leases: Any = None):
+        self.location = location  # checks only the monitors whose locations name it
+        self.leases = leases or Whole()  # which of them: those of the slots it holds (``leases``)
         self.monitors: dict[int, MonitorRuntime] = {}
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = itertools.count()
@@ -82,13 +86,14 @@ class Engine:
         await self._stats()  # at once, so a watcher sees the monitors loaded without waiting 10 s
         loops = [self._schedule(), self._every(self.flush_every, self.flush), self._every(self.reload_every, self.reload),
                  self._every(self.stats_every, self._stats), self._every(3600, self.prune),
-                 self._every(1, self._overdue)]
+                 self._every(1, self._overdue), self.leases.keep(self)]
         tasks = [asyncio.create_task(c) for c in loops]
         await self.stopping.wait()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await self._drain()
+        await self.leases.close(self)
         await self._db(connections.close_all)
         self.db.shutdown(wait=True)
 
@@ -155,6 +160,9 @@ class Engine:
         a new one is returned with its offset as ``due``, for ``_start_schedules``."""
         old = self.monitors.get(row.id)
         if old is not None and old.version == row.version:
+            return None
+        if self.location not in row.locations:  # another location's (or no longer this one's)
+            self.monitors.pop(row.id, None)
             return None
         try:
             if row.type in REPORTED:  # judged from what its job or agent reported (``_read_facts``)
@@ -244,7 +252,7 @@ class Engine:
         check costs about the same at light load as at saturation.
         """
         loop = asyncio.get_running_loop()
-        heap, monitors, in_flight = self.heap, self.monitors, self.in_flight
+        heap, monitors, in_flight, owned = self.heap, self.monitors, self.in_flight, self.leases.owned
         while not self.stopping.is_set():
             now = time.monotonic()
             horizon = now + TICK
@@ -253,6 +261,8 @@ class Engine:
                 rt = monitors.get(monitor_id)
                 if rt is None or rt.generation != generation:
                     continue
+                if owned is not None and rt.id % SLOTS not in owned:
+                    continue  # its slot is another engine's: scheduled again if this one takes it
                 rt.running = True
                 in_flight[loop.create_task(self._run(rt, due))] = (rt, now + rt.timeout + 1.0)
             saturated = len(in_flight) >= self.concurrency

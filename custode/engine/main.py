@@ -13,6 +13,7 @@ import sys
 from custode.engine.engine import Engine
 from custode.lib import durations
 from custode.lib.env import SettingError
+from custode.lib.types import LOCATION, LOCATION_RULE
 
 log = logging.getLogger("custode.engine")
 
@@ -71,9 +72,15 @@ async def serve(engine: Engine) -> None:
     await engine.run()
 
 
-def run() -> None:
+def run(location: str = "local") -> None:
+    """Run the engine of LOCATION until SIGTERM: sharing its monitors by leases on PostgreSQL, alone on SQLite."""
     import uvloop
 
+    from custode.engine.leases import sharing
+
+    if not LOCATION.fullmatch(location):
+        raise SettingError(f"--location {location!r}: {LOCATION_RULE}")
+    leases = sharing(location)  # on SQLite, refused here if another engine runs
     fds = raise_fd_limit()
     options = settings_from_env()
     concurrency = options["concurrency"] or max(64, min(5000, fds - 200))
@@ -87,7 +94,7 @@ def run() -> None:
     # default) costs more than the garbage it finds. The loaded monitors are frozen out of collections.
     gc.set_threshold(50_000, 50, 100)
     engine = Engine(concurrency=concurrency, retention=options["retention"], sample=options["sample"], emit=emit,
-                    own_process=True)
-    log.info("engine started: concurrency %d", concurrency)
+                    own_process=True, location=location, leases=leases)
+    log.info("engine started: location %s, concurrency %d", location, concurrency)
     uvloop.run(serve(engine))
     log.info("engine stopped")

@@ -7,6 +7,10 @@ from custode.lib.database import require_migrated
 class Command(BaseCommand):
     help = "Run the check engine until SIGTERM or Ctrl-C; prints a JSON stats line every 10 s."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--location", default="local",
+                            help="check the monitors whose locations name this one (default: local)")
+
     def handle(self, *args, **options):
         require_migrated()
-        run()
+        run(options["location"])

@@ -1,0 +1,296 @@
+"""Several engines of one location sharing its monitors through leases in PostgreSQL (README, "Several engines").
+
+There is no coordinator but the database. A location's monitors fall into ``SLOTS`` slots (``id % SLOTS``); an
+engine checks the monitors of the slots it holds a lease on (``SlotLease``), and nothing else. Every
+``lease / 4`` seconds each engine runs one short transaction (``renew``): it says it is alive, extends its
+leases, and takes free or expired slots up to its fair share, ``ceil(SLOTS / live engines)``. An engine above
+its share (another one started) lets the excess go: it stops scheduling their monitors at once, waits for their
+checks in flight, writes their results, and only then frees the slots, so the taker reads each monitor's last
+check time (``Monitor.last_check_at``) and continues its cadence: neither a skipped check nor a double one.
+
+Timing. A lease lasts half the shortest period of the location's monitors, between 2 s and 30 s
+(``lease_for``). An engine killed with SIGKILL holds its slots at most one lease longer; the others take them
+within a renewal after that and check the overdue monitors spread over a quarter of their period, so each is
+checked again within ``lease + lease / 4 + period / 4``: under one period after the kill, and within two
+periods of its last check. An engine that cannot renew (its database away) stops checking its slots one
+renewal before its leases end, before anyone else may take them.
+
+On SQLite there is one engine (``alone`` holds a lock file beside the database): it holds every slot and
+writes no lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import fcntl
+import logging
+import math
+import os
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+
+from custode.engine.models import EngineProcess, SlotLease
+from custode.lib.env import SettingError
+from custode.monitors.models import Monitor
+
+log = logging.getLogger("custode.engine")
+
+SLOTS = 256  # enough to share among dozens of engines evenly; few enough that a renewal reads them in a blink
+LEASE_MIN, LEASE_MAX = 2.0, 30.0
+
+ENGINES, LEASES, MONITORS = EngineProcess._meta.db_table, SlotLease._meta.db_table, Monitor._meta.db_table
+
+
+def lease_for(shortest: float) -> float:
+    """Half the shortest period, so a killed engine's monitors are checked again within two of their periods."""
+    return min(LEASE_MAX, max(LEASE_MIN, shortest / 2))
+
+
+def slot_of(monitor_id: int) -> int:
+    return monitor_id % SLOTS
+
+
+class Whole:
+    """The one engine of its database (SQLite, or an engine a test runs in a thread): every slot is its own."""
+
+    owned: set[int] | None = None  # None: every slot, without asking
+
+    def __init__(self, lock: Any = None):
+        self.lock = lock  # the open lock file of ``alone``, held while the process lives
+
+    async def keep(self, engine: Any) -> None:
+        return None
+
+    async def close(self, engine: Any) -> None:
+        return None
+
+
+def sharing(location: str) -> Whole | Leases:
+    """How the engine of this process gets its monitors: leases on PostgreSQL, alone on SQLite."""
+    if connection.vendor == "postgresql":
+        return Leases(location)
+    if connection.vendor == "sqlite":
+        return Whole(alone(str(connection.settings_dict["NAME"])))
+    return Whole()
+
+
+def alone(database: str) -> Any:
+    """Hold a lock beside the SQLite file DATABASE while the process lives, or refuse to start: SQLite runs one
+    engine. The kernel drops the lock when the process ends, however it ends, so a restart after a SIGKILL is not
+    refused."""
+    if database in ("", ":memory:") or "mode=memory" in database:
+        return None
+    path = Path(f"{database}.engine-lock")
+    handle = open(path, "a")  # noqa: SIM115 -- held for the life of the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SettingError(f"another engine is already running on the SQLite database {database}: SQLite runs one "
+                           "engine. To share the checks among several engines, use PostgreSQL (CUSTODE_DATABASE_URL="
+                           "postgresql://...; README, \"Several engines\")") from None
+    return handle
+
+
+class Leases:
+    """An engine's share of its location's slots on PostgreSQL. ``owned`` is the set the scheduler reads (kept
+    the same object, changed in place); ``keep`` renews it while the engine runs, ``close`` gives it back."""
+
+    def __init__(self, location: str, *, lease: float | None = None):
+        self.location = location
+        self.fixed = lease
+        self.lease = lease or LEASE_MAX
+        self.owned: set[int] = set()
+        self.releasing: set[int] = set()
+        self.id: int | None = None
+        self.valid_until = 0.0  # monotonic: past it, our leases may be someone else's
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="custode-leases")  # never behind a long flush
+        self.tasks: set[asyncio.Task] = set()
+        self._shortest: tuple[Any, float] = (None, LEASE_MAX * 2)
+
+    async def _db(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.thread, partial(_fresh, fn, *args))
+
+    async def keep(self, engine: Any) -> None:
+        self.lease = self.fixed or lease_for(self._shortest_period(engine))
+        self.id = await self._db(register, self.location, self.lease)
+        log.info("engine %d of location %s: leases of %.1fs", self.id, self.location, self.lease)
+        while not engine.stopping.is_set():
+            started = time.monotonic()
+            self.lease = self.fixed or lease_for(self._shortest_period(engine))
+            every = self.lease / 4
+            try:
+                held, share = await asyncio.wait_for(self._db(renew, self.id, self.location, self.lease),
+                                                     timeout=max(0.1, self.valid_until - started) if self.owned
+                                                     else self.lease)
+            except Exception as e:
+                log.warning("renewing the leases failed: %s", e)
+                if time.monotonic() >= self.valid_until:
+                    self._drop(set(self.owned), why="not renewed in time")
+            else:
+                self.valid_until = started + self.lease - every
+                await self._settle(engine, held, share)
+            await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
+
+    async def _settle(self, engine: Any, held: set[int], share: int) -> None:
+        """Act on a renewal: drop what we lost, schedule what we gained, let go of what is above our share."""
+        lost = self.owned - held
+        if lost:
+            self._drop(lost, why="taken by another engine")
+        gained = held - self.owned - self.releasing
+        if gained:
+            await self._gain(engine, gained)
+        excess = len(self.owned) - share
+        if excess > 0:
+            out = set(sorted(self.owned)[-excess:])
+            self._drop(out, why="above this engine's share")
+            self.releasing |= out
+            self._spawn(self._release(engine, out))
+
+    def _drop(self, slots: set[int], *, why: str) -> None:
+        """Stop scheduling SLOTS' monitors: the scheduler skips what it pops of a slot not owned."""
+        self.owned -= slots
+        log.info("engine %s stops checking %d slots (%s); holds %d", self.id, len(slots), why, len(self.owned))
+
+    async def _gain(self, engine: Any, slots: set[int]) -> None:
+        """Schedule SLOTS' monitors from their last check, as their previous engine would have."""
+        last = await self._db(last_checks, sorted(slots))
+        now_wall, now = time.time(), time.monotonic()
+        self.owned |= slots
+        for rt in engine.monitors.values():
+            if slot_of(rt.id) not in slots or rt.running:
+                continue  # a check in flight reschedules itself when it ends
+            at, state = last.get(rt.id, (None, None))
+            if state is not None:
+                rt.state = state  # moved by its previous engine since we loaded it
+            rt.generation += 1  # whatever the heap held for it is stale
+            rt.due = now + next_check(rt, at, now_wall)
+            engine._push(rt)
+        log.info("engine %s checks %d more slots; holds %d", self.id, len(slots), len(self.owned))
+
+    async def _release(self, engine: Any, slots: set[int]) -> None:
+        """Free SLOTS once their checks in flight are over and written, so the taker reads their last check."""
+        while any(slot_of(rt.id) in slots for rt, _ in list(engine.in_flight.values())):
+            await asyncio.sleep(0.02)
+        await engine.flush()
+        await self._db(release, self.id, self.location, sorted(slots))
+        self.releasing -= slots
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _shortest_period(self, engine: Any) -> float:
+        """The shortest period among the loaded monitors, computed again only when they changed."""
+        mark = (len(engine.monitors), engine.seen_changes)
+        if mark != self._shortest[0]:
+            periods = [rt.period() for rt in engine.monitors.values()]
+            self._shortest = (mark, min(periods) if periods else LEASE_MAX * 2)
+        return self._shortest[1]
+
+    async def close(self, engine: Any) -> None:
+        """After the engine's last results are written: give every slot back at once and leave."""
+        for task in list(self.tasks):
+            task.cancel()
+        if self.id is not None:
+            try:
+                await self._db(leave, self.id, self.location)
+            except Exception as e:  # the leases expire by themselves
+                log.warning("giving the leases back failed: %s", e)
+        self.owned.clear()
+        await self._db(connection.close)
+        self.thread.shutdown(wait=True)
+
+
+def next_check(rt: Any, last_check_at: Any, now_wall: float) -> float:
+    """Seconds from now to RT's next check, taken over from another engine: a period after its last check; soon
+    (spread over a quarter period) if that is past by less than a period, as after a killed engine; at its own
+    offset in the period, as a fresh engine starts it, if it was never checked or not for longer."""
+    period = rt.period()
+    phase = rt.offset() % period
+    if last_check_at is None:
+        return phase
+    late = now_wall - (last_check_at.timestamp() + period)
+    if late <= 0:
+        return -late
+    if late < period:
+        return phase / 4
+    return phase
+
+
+# -- in the leases thread ---------------------------------------------------------------------------------------
+
+
+def _fresh(fn: Callable[..., Any], *args: Any) -> Any:
+    close_old_connections()
+    return fn(*args)
+
+
+def register(location: str, lease: float) -> int:
+    """A row for this engine, and the location's slot rows if it is the first engine there."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = EngineProcess.objects.create(location=location, host=socket.gethostname()[:255], pid=os.getpid(),
+                                           started_at=now, alive_until=now + _seconds(lease))
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {LEASES} (location, slot) SELECT %s, s FROM generate_series(0, %s) AS s "
+                           "ON CONFLICT (location, slot) DO NOTHING", [location, SLOTS - 1])
+        EngineProcess.objects.filter(alive_until__lt=now - _seconds(3600)).delete()  # engines long gone
+    return row.id
+
+
+def renew(engine_id: int, location: str, lease: float) -> tuple[set[int], int]:
+    """One short transaction: the heartbeat; then every slot of the location locked (in slot order: concurrent
+    renewals wait in line, never deadlock), ours extended and free or expired ones taken up to the fair share.
+    Returns the slots held now, and the share."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {ENGINES} SET alive_until = clock_timestamp() + %s * interval '1 second' "
+                       "WHERE id = %s", [lease, engine_id])
+        if cursor.rowcount == 0:  # removed as long gone (paused for an hour): back under the same id
+            cursor.execute(f"INSERT INTO {ENGINES} (id, location, host, pid, started_at, alive_until) VALUES "
+                           "(%s, %s, %s, %s, clock_timestamp(), clock_timestamp() + %s * interval '1 second')",
+                           [engine_id, location, socket.gethostname()[:255], os.getpid(), lease])
+        cursor.execute(f"SELECT slot, engine_id, expires_at > clock_timestamp() FROM {LEASES} WHERE location = %s "
+                       "ORDER BY slot FOR UPDATE", [location])
+        slots = cursor.fetchall()
+        cursor.execute(f"SELECT count(*) FROM {ENGINES} WHERE location = %s AND alive_until > clock_timestamp()",
+                       [location])
+        share = math.ceil(SLOTS / max(1, cursor.fetchone()[0]))
+        mine = [slot for slot, holder, valid in slots if holder == engine_id and valid]
+        free = [slot for slot, holder, valid in slots if holder is None or not valid]
+        held = mine + free[:max(0, share - len(mine))]
+        cursor.execute(f"UPDATE {LEASES} SET engine_id = %s, expires_at = clock_timestamp() + %s * interval '1 second' "
+                       "WHERE location = %s AND slot = ANY(%s)", [engine_id, lease, location, held])
+    return set(held), share
+
+
+def release(engine_id: int, location: str, slots: list[int]) -> None:
+    SlotLease.objects.filter(location=location, slot__in=slots, engine_id=engine_id).update(engine_id=None,
+                                                                                            expires_at=None)
+
+
+def leave(engine_id: int, location: str) -> None:
+    with transaction.atomic():
+        SlotLease.objects.filter(location=location, engine_id=engine_id).update(engine_id=None, expires_at=None)
+        EngineProcess.objects.filter(id=engine_id).delete()
+
+
+def last_checks(slots: list[int]) -> dict[int, tuple[Any, str]]:
+    """Each monitor of SLOTS: its last check time and its state, as its previous engine left them."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, last_check_at, state FROM {MONITORS} WHERE id %% {SLOTS} = ANY(%s)", [slots])
+        return {monitor_id: (at, state) for monitor_id, at, state in cursor.fetchall()}
+
+
+def _seconds(seconds: float) -> dt.timedelta:
+    return dt.timedelta(seconds=seconds)
