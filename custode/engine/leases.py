@@ -10,9 +10,9 @@ check time (``Monitor.last_check_at``) and continues its cadence: neither a skip
 
 Timing. A lease lasts half the shortest period of the location's monitors, between 2 s and 30 s
 (``lease_for``). An engine killed with SIGKILL holds its slots at most one lease longer; the others take them
-within a renewal after that and check the overdue monitors spread over a quarter of their period, so each is
-checked again within ``lease + lease / 4 + period / 4``: under one period after the kill, and within two
-periods of its last check. An engine that cannot renew (its database away) stops checking its slots one
+within a renewal after that and check the overdue monitors spread over at most a quarter of their period, so
+each is checked again within ``lease + lease / 4 + period / 4``: under one period after the kill, and within
+two periods of its last check. An engine that cannot renew (its database away) stops checking its slots one
 renewal before its leases end, before anyone else may take them.
 
 On SQLite there is one engine (``alone`` holds a lock file beside the database): it holds every slot and
@@ -213,9 +213,11 @@ class Leases:
 
 
 def next_check(rt: Any, last_check_at: Any, now_wall: float) -> float:
-    """Seconds from now to RT's next check, taken over from another engine: a period after its last check; soon
-    (spread over a quarter period) if that is past by less than a period, as after a killed engine; at its own
-    offset in the period, as a fresh engine starts it, if it was never checked or not for longer."""
+    """Seconds from now to RT's next check, taken over from another engine: a period after its last check. If
+    that is past by less than a period (the handover took a moment, or its engine was killed), soon: the late
+    ones spread by their offsets over as long as they are late, at most a quarter period, so they are caught up
+    at about the pace they fell behind, not in one burst. Never checked, or not for longer: at its offset in the
+    period, as a freshly started engine does."""
     period = rt.period()
     phase = rt.offset() % period
     if last_check_at is None:
@@ -224,7 +226,7 @@ def next_check(rt: Any, last_check_at: Any, now_wall: float) -> float:
     if late <= 0:
         return -late
     if late < period:
-        return phase / 4
+        return phase / period * min(late, period / 4)
     return phase
 
 
