@@ -52,6 +52,9 @@ class Message(models.Model):
     body = models.TextField()
     payload = models.JSONField(default=dict, blank=True, help_text=_("the JSON document a webhook receives"))
     headers = models.JSONField(default=dict, blank=True, help_text=_("extra e-mail headers"))
+    # Files an e-mail carries, named rather than held (``custode.notify.attached``): each {ref, filename,
+    # content_type}, its bytes read when the e-mail is built, so a row stays small however large the file.
+    files = models.JSONField(default=list, blank=True, help_text=_("files attached to the e-mail, by reference"))
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

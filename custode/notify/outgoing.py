@@ -21,3 +21,4 @@ class Outgoing:
     customer_id: int | None = None
     payload: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
+    files: list = field(default_factory=list)  # e-mail only: [{ref, filename, content_type}], see notify.attached

@@ -27,7 +27,8 @@ def outbox_enqueue(*, messages: Iterable[Outgoing]) -> int:
         Message(
             key=m.key, topic=m.topic, audience=m.audience, customer_id=m.customer_id, channel=m.channel,
             recipient=m.recipient, recipient_name=m.recipient_name, language=m.language,
-            subject=m.subject[:300], body=m.body, payload=m.payload, headers=m.headers, next_attempt_at=now,
+            subject=m.subject[:300], body=m.body, payload=m.payload, headers=m.headers, files=m.files,
+            next_attempt_at=now,
         )
         for m in messages
     ]

@@ -5,9 +5,10 @@ report of the month before is rendered, archived and e-mailed to the contacts ma
 
 Exactly once: each e-mail's outbox key names the customer, the month and the recipient, so it is written once
 however often the step runs, however many notifiers run it and across restarts; the report's ``sent_at`` says the
-step is done with it. With the provider's ``reports_review``, a report waits, archived, until staff approve it on
-the customer's reports page; the next look after that sends it. One customer a step: a report takes about a second
-to render, and the notifier's other work goes on between them.
+step is done with it. Each e-mail carries the report's PDF, named in its outbox row and read by the deliverer when
+it sends (``custode.notify.attached``), and the link to it in the portal. With the provider's ``reports_review``, a
+report waits, archived, until staff approve it on the customer's reports page; the next look after that sends it.
+One customer a step: a report takes about a second to render, and the notifier's other work goes on between them.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ def recipients(customer: Customer) -> list[Contact]:
 
 
 def mails(row: MonthlyReport, customer: Customer, contacts: list[Contact]) -> list[Outgoing]:
-    """An e-mail per contact, in their language, with the link to the report in the portal."""
+    """An e-mail per contact, in their language, carrying the report's PDF (named, read by the deliverer when it
+    sends: ``custode.notify.attached``) and the link to it in the portal."""
     label = f"{row.month:%Y-%m}"
     link = absolute(f"/portal/reports/{label}-{row.language}.pdf")
     out = []
@@ -95,13 +97,21 @@ def mails(row: MonthlyReport, customer: Customer, contacts: list[Contact]) -> li
             month = render.month_name(row.month, language)
             subject = pgettext("report", "Monthly report: %(customer)s, %(month)s") % {
                 "customer": customer.name, "month": month}
-            body = pgettext("report", "Hello %(name)s,\n\nthe report of %(month)s is ready: uptime against what "
-                            "we promised, incidents, requests, hours and backups.\n\n%(link)s\n\nYou will be asked to "
-                            "log in to the portal with your e-mail address.") % {
+            body = pgettext("report", "Hello %(name)s,\n\nattached is the report of %(month)s: uptime against what "
+                            "we promised, incidents, requests, hours and backups.\n\nIt is also in the portal, with "
+                            "the reports of the months before:\n\n%(link)s\n\nYou will be asked to log in to the "
+                            "portal with your e-mail address.") % {
                 "name": contact.name, "month": month, "link": link}
         out.append(Outgoing(
             key=f"report:{customer.key}:{label}:{contact.pk}:email:{contact.email}"[:255],
             audience=Audience.CUSTOMER, channel=Channel.EMAIL, recipient=contact.email, language=language,
             subject=subject, body=body, recipient_name=contact.name, topic=f"report:{customer.key}:{label}",
-            customer_id=customer.pk))
+            customer_id=customer.pk, files=[attachment(row)]))
     return out
+
+
+def attachment(row: MonthlyReport) -> dict:
+    """ROW as an e-mail's file: named in the report's language (``informe-mensual-2026-11.pdf``)."""
+    with translation.override(row.language):
+        name = pgettext("report file name", "monthly-report")
+    return {"ref": f"report:{row.pk}", "filename": f"{name}-{row.month:%Y-%m}.pdf", "content_type": "application/pdf"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import random
 import socket
 import threading
 import time
@@ -12,6 +14,21 @@ import uvicorn
 
 
 def free_port() -> int:
+    """A free loopback port: the next free one of CUSTODE_TEST_PORTS (LOW-HIGH) when set, so test runs sharing a
+    machine keep to their own ports; else any the system picks."""
+    wanted = os.environ.get("CUSTODE_TEST_PORTS", "")
+    low, _, high = wanted.partition("-")
+    if low.isdigit() and high.isdigit():
+        ports = list(range(int(low), int(high) + 1))
+        start = random.randrange(len(ports))  # parallel tests rarely try the same port first
+        for port in ports[start:] + ports[:start]:
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"CUSTODE_TEST_PORTS={wanted}: no free port left")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -33,6 +33,7 @@ from custode.checks.errors import reason_for
 from custode.directory.models import Provider
 from custode.lib import durations
 from custode.lib.env import redacted_url as redacted  # noqa: F401  (the notifier's name for it)
+from custode.notify import attached as attached_files
 from custode.notify.models import Message
 from custode.notify.timeouts import SmtpTimeouts
 from custode.notify.transports import Abandoned, Attempt, NotConfigured, TransportError
@@ -106,6 +107,10 @@ def build(message: Message, from_address: str) -> EmailMessage:
     for attached in (message.payload or {}).get("attachments", []):  # a text file beside it: a callback's .ics
         maintype, _, subtype = attached["content_type"].partition("/")  # bytes: its CRLF line ends stay
         mail.add_attachment(attached["text"].encode(), maintype=maintype, subtype=subtype, filename=attached["filename"])
+    for named in message.files or []:  # a file kept elsewhere (a monthly report's PDF), read now
+        maintype, _, subtype = named["content_type"].partition("/")
+        mail.add_attachment(attached_files.read(named["ref"]), maintype=maintype, subtype=subtype,
+                            filename=named["filename"])
     return mail
 
 
@@ -129,7 +134,7 @@ def send(message: Message, attempt: Attempt) -> None:
         raise NotConfigured(f"CUSTODE_SMTP_URL {exc}") from None
     try:
         mail = build(message, sender())
-    except (ValueError, TypeError, MessageError) as exc:
+    except (ValueError, TypeError, MessageError, attached_files.Missing) as exc:
         raise TransportError(f"cannot write this e-mail: {exc}", permanent=True) from None
     client = None
     try:
