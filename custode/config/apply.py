@@ -21,7 +21,7 @@ from custode.backups.services import backup_delete
 from custode.config import inventory
 from custode.config.schema import Checked, ConfigFile, validate_partially
 from custode.config.source import ConfigErrors, Problem, load
-from custode.config.write import write
+from custode.config.write import owners_pruned, write
 from custode.directory.services import contact_delete, customer_delete, plan_delete, staff_delete
 from custode.lib.changes import Change, InUse
 from custode.maintenance.services import maintenance_delete
@@ -119,6 +119,8 @@ def _write(checked: Checked, report: Report, *, prune: bool) -> list[Problem]:
     problems = [Problem(checked.original(p.path), p.message) for p in outcome.problems
                 if not any(repr(name) in p.message for name in checked.dropped)]
     if not checked.problems:  # with those the file is not applied: what it lacks is not worth listing
+        pruned = [Problem(checked.original(p.path), p.message) for p in owners_pruned(checked.doc)] if prune else []
+        problems += [p for p in pruned if p not in problems]  # one refused already names nobody at all
         problems += _remove_missing(checked.doc, report, prune)
     return problems
 

@@ -61,8 +61,9 @@ def _customers() -> list[CustomerEntry]:
         contacts[contact.customer_id].append(ContactEntry(**fields, reports=contact.pk in recipients))
     assets = _assets()
     return [
-        CustomerEntry(**customer_spec(c).model_dump(mode="json"), contacts=contacts[c.id], assets=assets[c.id])
-        for c in Customer.objects.select_related("plan").order_by("id")
+        CustomerEntry(**customer_spec(c).model_dump(mode="json"), owner=c.owner.user.username if c.owner else None,
+                      contacts=contacts[c.id], assets=assets[c.id])
+        for c in Customer.objects.select_related("plan", "owner__user").order_by("id")
     ]
 
 

@@ -37,6 +37,8 @@ class ContactEntry(ContactSpec):
 
 
 class CustomerEntry(CustomerFields):
+    owner: Key | None = Field(default=None, description="the technician (a username under staff:) who looks after "
+                              "the customer: asked to review their monthly report")
     contacts: list[ContactEntry] = []
     assets: list[AssetEntry] = []
 

@@ -119,9 +119,11 @@ def _plans(doc: ConfigFile, out: Outcome) -> dict[str, int]:
 def _customers(doc: ConfigFile, out: Outcome, *, plans: dict[str, int]) -> dict[str, Customer]:
     """Save the customers the services accept, with their contacts; those customers by key."""
     rows = []
+    named = any(spec.owner for spec in doc.customers)  # the file's staff are saved by now
+    staff = dict(StaffProfile.objects.values_list("user__username", "pk")) if named else {}
     for c, spec in enumerate(doc.customers):
         try:
-            rows.append((spec.id, customer_values(spec, plans=plans)))
+            rows.append((spec.id, {**customer_values(spec, plans=plans), "owner_id": _owner(spec.owner, staff)}))
         except Invalid as e:
             out.refuse(("customers", c), e)  # its contacts and assets would only repeat the customer's error
     customers = bulk.read(Customer.objects.all(), key=lambda c: c.key)
@@ -137,6 +139,26 @@ def _customers(doc: ConfigFile, out: Outcome, *, plans: dict[str, int]) -> dict[
         if spec.id in saved:
             out.changes += [saved[spec.id], *(saved_contacts[f"{spec.id}/{n.name}"] for n in spec.contacts)]
     return {key: customers[key] for key in saved}
+
+
+def _owner(username: str | None, staff: dict[str, int]) -> int | None:
+    """The staff profile a customer's ``owner`` names; Invalid on ``owner`` when no technician has that username."""
+    if username is None:
+        return None
+    if username not in staff:
+        raise Invalid("owner", _unknown_owner(username, staff))
+    return staff[username]
+
+
+def _unknown_owner(username: str, staff) -> str:
+    return f"unknown staff member {username!r} (a username under staff:); staff: {', '.join(sorted(staff)) or 'none yet'}"
+
+
+def owners_pruned(doc: ConfigFile) -> list[Problem]:
+    """With --prune the technicians the file lacks are removed: a customer's ``owner`` naming one is an error."""
+    listed = {s.username for s in doc.staff}
+    return [Problem(("customers", c, "owner"), _unknown_owner(spec.owner, listed))
+            for c, spec in enumerate(doc.customers) if spec.owner and spec.owner not in listed]
 
 
 def _report_recipients(doc: ConfigFile, saved) -> dict[str, Change]:

@@ -86,6 +86,9 @@ class Customer(models.Model):
     name = models.CharField(max_length=200)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="customers", null=True, blank=True)
     language = models.CharField(max_length=2, choices=LANGUAGE_CHOICES, blank=True, null=True)
+    # The technician who looks after the customer: asked to review their monthly report (config ``owner``).
+    owner = models.ForeignKey(StaffProfile, on_delete=models.SET_NULL, related_name="customers", null=True,
+                               blank=True)
     status_token = models.CharField(max_length=64, unique=True, default=_status_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

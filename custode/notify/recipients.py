@@ -36,10 +36,16 @@ def staff_recipients(*, provider: Provider | None = None) -> list[Recipient]:
     provider = provider or Provider.get()
     out = []
     for staff in StaffProfile.objects.select_related("user").order_by("id"):
-        language = staff.language or provider.language
-        targets = staff.notify + _from_env(staff.name, staff.notify_env)
-        out += _expand(f"staff:{staff.pk}", staff.name, language, targets or DEFAULT_TARGETS, staff.user.email)
+        out += staff_member_recipients(staff, provider=provider)
     return out
+
+
+def staff_member_recipients(staff: StaffProfile, *, provider: Provider | None = None) -> list[Recipient]:
+    """One staff member's notify targets, as ``staff_recipients`` gives them (their own e-mail when they list none)."""
+    provider = provider or Provider.get()
+    language = staff.language or provider.language
+    targets = staff.notify + _from_env(staff.name, staff.notify_env)
+    return _expand(f"staff:{staff.pk}", staff.name, language, targets or DEFAULT_TARGETS, staff.user.email)
 
 
 def contact_recipients(contact: Contact, *, provider: Provider | None = None) -> list[Recipient]:

@@ -34,6 +34,9 @@ class MonthlyReport(models.Model):
     approved_at = models.DateTimeField(blank=True, null=True)
     approved_by = models.CharField(max_length=150, blank=True)
     sent_at = models.DateTimeField(blank=True, null=True)
+    # When the monthly sending held it for review and asked for it (its customer's owner, else every technician):
+    # asked once, and sent whenever approved, even after the days it is due in.
+    review_asked_at = models.DateTimeField(blank=True, null=True)
 
     class Meta:
         ordering = ["-month", "language"]

@@ -7,8 +7,9 @@ Exactly once: each e-mail's outbox key names the customer, the month and the rec
 however often the step runs, however many notifiers run it and across restarts; the report's ``sent_at`` says the
 step is done with it. Each e-mail carries the report's PDF, named in its outbox row and read by the deliverer when
 it sends (``custode.notify.attached``), and the link to it in the portal. With the provider's ``reports_review``, a
-report waits, archived, until staff approve it on the customer's reports page; the next look after that sends it.
-One customer a step: a report takes about a second to render, and the notifier's other work goes on between them.
+report waits, archived, until staff approve it on the customer's reports page, and its customer's owner (else every
+technician) is asked to, once (``review``); the next look after the approval sends it, whatever the day. One
+customer a step: a report takes about a second to render, and the notifier's other work goes on between them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from custode.notify.outgoing import Outgoing
 from custode.notify.services import outbox_enqueue
 from custode.reports import months, render
 from custode.reports.models import MonthlyReport, ReportRecipient
+from custode.reports.review import review_ask
 from custode.reports.services import report_pdf
 
 SEND_AT = dt.time(6, 0)  # provider's timezone, on the 1st
@@ -56,19 +58,35 @@ def step() -> bool:
 
 
 def send_next(*, now: dt.datetime | None = None) -> MonthlyReport | None:
-    """Make and send the next customer's report of the due month; the report, or None when none is left to do."""
+    """Do the next piece of the monthly sending; the report it was about, or None when nothing is left to do.
+
+    First a held report approved meanwhile is sent (whenever staff approve it, even after the days it is due in);
+    then, in the due days, a held report not yet asked about (made by hand before the monthly sending) is asked
+    for its review; then the next customer's report of the due month is made and sent, or held and asked for."""
     now = now or timezone.now()
+    approved = (MonthlyReport.objects.filter(sent_at=None, review_asked_at__isnull=False, approved_at__isnull=False)
+                .select_related("customer").defer("pdf").order_by("pk").first())
+    if approved is not None:
+        send(approved, approved.customer, now)
+        return approved
     month = due_month(now, wording.zone(Provider.get().timezone))
     if month is None:
         return None
+    unasked = (MonthlyReport.objects.filter(month=month, approved_at=None, review_asked_at=None)
+               .select_related("customer__owner__user").defer("pdf").order_by("pk").first())
+    if unasked is not None:
+        review_ask(unasked, unasked.customer, now)
+        return unasked
     sent_or_held = (MonthlyReport.objects.filter(month=month).filter(Q(sent_at__isnull=False) | Q(approved_at=None))
                     .values("customer_id"))
-    customer = Customer.objects.exclude(pk__in=sent_or_held).order_by("pk").first()
+    customer = (Customer.objects.exclude(pk__in=sent_or_held).select_related("owner__user").order_by("pk").first())
     if customer is None:
         return None
     row = report_pdf(customer=customer, month=f"{month:%Y-%m}")
     if row.approved_at is not None:
         send(row, customer, now)
+    else:
+        review_ask(row, customer, now)
     return row
 
 

@@ -18,11 +18,12 @@ from custode.incidents import wording
 from custode.lib.changes import Invalid, NotFound
 from custode.reports import months, services
 from custode.reports.models import Recommendation
+from custode.reports.review import reviewer
 from custode.web.access import staff_required
 
 
 def _customer(key: str) -> Customer:
-    customer = Customer.objects.select_related("plan").filter(key=key).first()
+    customer = Customer.objects.select_related("plan", "owner").filter(key=key).first()
     if customer is None:
         raise Http404(f"customer {key!r} does not exist")
     return customer
@@ -43,7 +44,8 @@ def report_list(request, key: str, *, error: str = "", status: int = 200):
         note = None
     return render(request, "reports/staff_list.html", status=status, context={
         "customer": customer, "reports": services.reports_of(customer), "month": month, "error": error,
-        "recommendation": note.text if note else "", "language": wording.known(customer.language)})
+        "recommendation": note.text if note else "", "language": wording.known(customer.language),
+        "reviewer": reviewer(customer)})
 
 
 @staff_required
