@@ -117,6 +117,47 @@ def _agents(customer: Customer | None):
     return agents if customer is None else agents.filter(asset__customer=customer)
 
 
+@dataclass(frozen=True)
+class PatchesAt:
+    """An asset's updates as of a past moment (a monthly report's end): see ``customer_patches_at``."""
+
+    asset: str
+    name: str
+    pending: int | None  # None: the report could not count them
+    security: int | None
+    counted_at: dt.datetime | None  # when the report these counts come from was measured
+    since: dt.datetime | None  # the stretch of pending security updates open at the moment, if one was
+    overdue: bool
+
+
+def customer_patches_at(customer: Customer, at: dt.datetime, older_than: dt.timedelta | None = None
+                        ) -> list[PatchesAt]:
+    """CUSTOMER's assets with an agent enrolled by AT, as of AT, most security updates first.
+
+    Custode keeps each agent's last report whole, and no older counts of updates (its samples hold load, memory
+    and disks, for a day); what it keeps of the past is the stretches of pending security updates. So whether
+    security updates were waiting at AT, since when and whether overdue is exact, from the stretch open at AT;
+    the counts are the last report's, with when it was measured: at or before AT they are AT's own (the last
+    report by then), after AT they are the latest known, and the reader is told their date."""
+    grace = older_than if older_than is not None else patch_grace()
+    agents = list(_agents(customer).filter(enrolled_at__lte=at))
+    open_at: dict[int, PatchRecord] = {}
+    for record in (PatchRecord.objects.filter(agent__in=[a.pk for a in agents], since__lte=at)
+                   .filter(Q(cleared_at=None) | Q(cleared_at__gt=at)).order_by("-since")):
+        open_at[record.agent_id] = record  # the earliest last: one is open at a time
+    rows = []
+    for agent in agents:
+        updates = (agent.report or {}).get("updates") or {}
+        record = open_at.get(agent.pk)
+        revoked = agent.revoked_at is not None and agent.revoked_at <= at
+        rows.append(PatchesAt(
+            asset=agent.asset.key, name=agent.asset.name, pending=updates.get("pending"),
+            security=updates.get("security"), counted_at=agent.measured_at, since=record.since if record else None,
+            overdue=bool(record and record.since < at - grace and not revoked)))
+    rows.sort(key=lambda row: (-(row.security or 0), -(row.pending or 0), row.asset))
+    return rows
+
+
 def overdue_patches(customer: Customer | None = None, older_than: dt.timedelta | None = None,
                     now: dt.datetime | None = None) -> list[AssetPatches]:
     """The assets (of CUSTOMER, or every one) whose security updates have been pending for more than OLDER_THAN

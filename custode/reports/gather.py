@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from custode.agents.patches import customer_patches
+from custode.agents.patches import customer_patches_at
 from custode.assets.expiries import expiry_items
 from custode.assets.models import Asset
 from custode.backups import evidence as backups_evidence
@@ -150,8 +150,10 @@ class Patches:
     asset: str
     pending: int | None
     security: int | None
-    since: dt.datetime | None
-    overdue: bool
+    since: dt.datetime | None  # waiting since, as of the month's end
+    overdue: bool  # as of the month's end
+    counted_at: dt.datetime | None  # when the counts were measured: after the month's end when no earlier are kept
+    after_month: bool  # counted after the month's end
 
 
 @dataclass
@@ -304,6 +306,9 @@ def expiries(customer: Customer, month: Month) -> list[Expiry]:
 
 
 def patches(customer: Customer, month: Month) -> list[Patches]:
-    """Each asset with an agent: its pending and security updates as last reported, and whether overdue."""
-    rows = customer_patches(customer, now=month.end)["assets"]
-    return [Patches(r.name, r.pending, r.security, r.since, r.overdue) for r in rows]
+    """Each asset with an agent by the month's end: its updates as of then (``customer_patches_at``: whether
+    security updates waited, since when and whether overdue, exactly; the counts of the last report by then, or,
+    when a later one replaced it, of that one with its date)."""
+    rows = customer_patches_at(customer, month.end)
+    return [Patches(r.name, r.pending, r.security, r.since, r.overdue, r.counted_at,
+                    r.counted_at is not None and r.counted_at > month.end) for r in rows]

@@ -47,7 +47,7 @@ def moment(at: dt.datetime, tz, language: str) -> str:
 
 
 def date(day: dt.date, language: str) -> str:
-    return format_date(day, "d MMMM y", locale=wording.locale(language))
+    return format_date(day, "long", locale=wording.locale(language))  # es: "2 de diciembre de 2026"
 
 
 def month_name(first: dt.date, language: str) -> str:
@@ -77,7 +77,9 @@ def context(report: MonthReport) -> dict:
             "patches": [{"asset": p.asset, "pending": "–" if p.pending is None else p.pending,
                          "security": "–" if p.security is None else p.security,
                          "since": date(p.since.astimezone(tz).date(), language) if p.since else "",
-                         "overdue": p.overdue} for p in report.patches],
+                         "counted": date(p.counted_at.astimezone(tz).date(), language) if p.counted_at else "–",
+                         "after_month": p.after_month, "overdue": p.overdue} for p in report.patches],
+            "patches_after_month": any(p.after_month for p in report.patches),
             "made": date(report.month.end.date(), language),
         }
 
