@@ -16,8 +16,12 @@ The loads: light (6,000 monitors every 10 s: 600/s), steady (100,000 every 60 s:
 the rate with 20,000 monitors every 12 s) and saturation (4,000 every 1 s). Every monitor has its own URL,
 as a provider's do; monitors start UP, so the figures are the steady state, not the first-start storm.
 
+With --engines 2 (PostgreSQL only), each load is measured again with two engines sharing the monitors through
+their leases, in the same run: their checks per CPU-second (both engines' CPU) against one engine's, and what
+the second engine adds to the first one's capacity, 2 x that ratio - 1 (goal >= 0.9x).
+
 Usage: bench/engine.py [--seconds 20] [--scale 1] [--saturation 4000] [--loads light,steady,saturation]
-                       [--port-range LOW-HIGH] [--postgres URL]
+                       [--engines 1|2] [--port-range LOW-HIGH] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -144,6 +148,7 @@ class Measured:
     lag_p99_ms: float
     rss: int
     waited: float
+    engines: int = 1
 
     @property
     def per_cpu(self) -> float:
@@ -154,24 +159,49 @@ class Measured:
         return min(1.0, self.checks / (self.load.rate * self.seconds))
 
 
-def measure(data_dir: str, port: int, load: Load, seconds: int) -> Measured:
+def measure(data_dir: str, port: int, load: Load, seconds: int, engines: int = 1) -> Measured:
+    """LOAD checked by ENGINES engines: the checks counted at nginx over the CPU all of them used."""
     create_monitors(load.monitors, port, load.interval)
-    engine = Engine(custode_env(data_dir))
+    running = [Engine(custode_env(data_dir)) for _ in range(engines)]
     try:
-        engine.wait_stats(lambda s: s["monitors"] == load.monitors, 300)
-        engine.wait_stats(lambda s: s["checks"] > 0, 120)
+        for engine in running:
+            engine.wait_stats(lambda s: s["monitors"] == load.monitors, 300)
+        if engines > 1:
+            shared_evenly(engines)
+        running[0].wait_stats(lambda s: s["checks"] > 0, 120)
         time.sleep(WARM_UP)
-        pid = engine.proc.pid
-        requests0, cpu0, waited0, t0 = nginx_requests(port), cpu_seconds(pid), cpu_waited(pid), time.monotonic()
+        pids = [engine.proc.pid for engine in running]
+        requests0, t0 = nginx_requests(port), time.monotonic()
+        cpu0, waited0 = sum(map(cpu_seconds, pids)), sum(map(cpu_waited, pids))
         time.sleep(seconds)
-        requests1, cpu1, waited1, t1 = nginx_requests(port), cpu_seconds(pid), cpu_waited(pid), time.monotonic()
-        rss = rss_bytes(engine.proc.pid)
+        requests1, t1 = nginx_requests(port), time.monotonic()
+        cpu1, waited1 = sum(map(cpu_seconds, pids)), sum(map(cpu_waited, pids))
+        rss = sum(map(rss_bytes, pids))
         time.sleep(10.5)  # the stats line that covers the window's end
-        lines = engine.lines_between(t0, t1 + 10.5)
+        lines = [line for engine in running for line in engine.lines_between(t0, t1 + 10.5)]
     finally:
-        stop(engine.proc)
+        for engine in running:
+            stop(engine.proc)
     lag = max((line["lag_p99_ms"] for line in lines), default=float("nan"))
-    return Measured(load, requests1 - requests0 - 1, cpu1 - cpu0, t1 - t0, lag, rss, waited1 - waited0)
+    return Measured(load, requests1 - requests0 - 1, cpu1 - cpu0, t1 - t0, lag, rss, waited1 - waited0, engines)
+
+
+def shared_evenly(engines: int, timeout: float = 60) -> None:
+    """Wait until each of ENGINES engines holds its share of the slots (``custode.engine.leases``)."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from custode.engine.leases import SLOTS
+    from custode.engine.models import SlotLease
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        valid = SlotLease.objects.filter(engine_id__isnull=False, expires_at__gt=timezone.now())
+        held = [row["n"] for row in valid.values("engine_id").annotate(n=Count("id"))]
+        if len(held) == engines and sum(held) == SLOTS and max(held) - min(held) <= engines:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the {engines} engines did not share the slots within {timeout:.0f} s")
 
 
 def wrk_reference(port: int, seconds: int) -> float:
@@ -186,7 +216,8 @@ def report(m: Measured, reference: float) -> None:
     whether a late engine lacked CPU of its own or was crowded out (on a shared machine, on time means little
     then; checks per CPU-s still holds)."""
     load = m.load
-    print(f"{load.name:<10} {load.monitors:>7,} every {load.interval:>2}s ({load.rate:>5,.0f}/s): "
+    print(f"{load.name:<10} {load.monitors:>7,} every {load.interval:>2}s ({load.rate:>5,.0f}/s), "
+          f"{m.engines} engine{'s' if m.engines > 1 else ''}: "
           f"{m.checks / m.seconds:>5,.0f} checks/s, {m.per_cpu:>5,.0f} checks/CPU-s, {m.per_cpu / reference:.2f}x wrk, "
           f"on time {m.on_time:.3f}, lag p99 {m.lag_p99_ms / 1000:.2f} s; engine ran {m.cpu / m.seconds:.2f} s/s, "
           f"waited for a CPU {m.waited / m.seconds:.2f} s/s; RSS {m.rss / 2**20:.0f} MiB; "
@@ -200,8 +231,12 @@ def main() -> None:
                         help="the steady load's monitors and interval times this (same rate): 0.2 for a quick run")
     parser.add_argument("--saturation", type=int, default=4000, help="monitors checked every second at saturation")
     parser.add_argument("--loads", default="light,steady,saturation", help="which loads, comma-separated")
+    parser.add_argument("--engines", type=int, choices=(1, 2), default=1,
+                        help="2: measure each load with two engines sharing it too (needs --postgres)")
     add_arguments(parser)
     args = parser.parse_args()
+    if args.engines == 2 and not args.postgres:
+        raise SystemExit("--engines 2: engines share monitors on PostgreSQL only (SQLite runs one); add --postgres URL")
     chosen = loads(args)
     with configured(args) as database, tempfile.TemporaryDirectory(prefix="custode-bench-") as data_dir, nginx() as port:
         setup_django(data_dir)
@@ -209,7 +244,14 @@ def main() -> None:
               f"on time >= 0.98, lag p99 < 1 s)", flush=True)
         reference = wrk_reference(port, args.seconds)
         for load in chosen:
-            report(measure(data_dir, port, load, args.seconds), reference)
+            one = measure(data_dir, port, load, args.seconds)
+            report(one, reference)
+            if args.engines == 2:
+                two = measure(data_dir, port, load, args.seconds, engines=2)
+                report(two, reference)
+                ratio = two.per_cpu / one.per_cpu
+                print(f"{'':<10} two engines: {ratio:.2f}x one engine's checks per CPU-s; the second adds "
+                      f"{2 * ratio - 1:.2f}x the first one's capacity (goal >= 0.9x)", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ Timing. A lease lasts half the shortest period of the location's monitors, betwe
 (``lease_for``). An engine killed with SIGKILL holds its slots at most one lease longer; the others take them
 within a renewal after that and check the overdue monitors spread over at most a quarter of their period, so
 each is checked again within ``lease + lease / 4 + period / 4``: under one period after the kill, and within
-two periods of its last check. An engine that cannot renew (its database away) stops checking its slots one
-renewal before its leases end, before anyone else may take them.
+two periods of its last check. An engine whose renewals do not commit (its database away) stops checking its slots
+a quarter lease before they end, before anyone else may take them (``Leases._watch``).
 
 On SQLite there is one engine (``alone`` holds a lock file beside the database): it holds every slot and
 writes no lease.
@@ -112,7 +112,7 @@ class Leases:
         self.owned: set[int] = set()
         self.releasing: set[int] = set()
         self.id: int | None = None
-        self.valid_until = 0.0  # monotonic: past it, our leases may be someone else's
+        self.confirmed = -math.inf  # monotonic, before the last renewal that committed (set in the leases thread)
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="custode-leases")  # never behind a long flush
         self.tasks: set[asyncio.Task] = set()
         self._shortest: tuple[Any, float] = (None, LEASE_MAX * 2)
@@ -121,25 +121,48 @@ class Leases:
         return await asyncio.get_running_loop().run_in_executor(self.thread, partial(_fresh, fn, *args))
 
     async def keep(self, engine: Any) -> None:
-        self.lease = self.fixed or lease_for(self._shortest_period(engine))
-        self.id = await self._db(register, self.location, self.lease)
+        """Renew every quarter lease while the engine runs; a failed round is logged and the next one tried."""
+        while self.id is None:
+            self.lease = self.fixed or lease_for(self._shortest_period(engine))
+            try:
+                self.id = await self._db(register, self.location, self.lease)
+            except Exception as e:
+                log.warning("joining the engines of %s failed, trying again: %s", self.location, e)
+                await asyncio.sleep(1)
         log.info("engine %d of location %s: leases of %.1fs", self.id, self.location, self.lease)
+        self._spawn(self._watch())
         while not engine.stopping.is_set():
             started = time.monotonic()
             self.lease = self.fixed or lease_for(self._shortest_period(engine))
-            every = self.lease / 4
             try:
-                held, share = await asyncio.wait_for(self._db(renew, self.id, self.location, self.lease),
-                                                     timeout=max(0.1, self.valid_until - started) if self.owned
-                                                     else self.lease)
-            except Exception as e:
-                log.warning("renewing the leases failed: %s", e)
-                if time.monotonic() >= self.valid_until:
-                    self._drop(set(self.owned), why="not renewed in time")
-            else:
-                self.valid_until = started + self.lease - every
+                held, share = await self._db(self._renew, self.lease)
                 await self._settle(engine, held, share)
-            await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
+            except Exception as e:
+                log.warning("renewing the leases failed: %r", e)
+            took = time.monotonic() - started
+            if took > self.lease / 4:
+                log.warning("renewing the leases took %.2fs of a %.1fs lease", took, self.lease)
+            await asyncio.sleep(max(0.0, self.lease / 4 - took))
+
+    def _renew(self, lease: float) -> tuple[set[int], int]:
+        """In the leases thread: a renewal, and when it began if it committed (its leases run from after then)."""
+        began = time.monotonic()
+        outcome = renew(self.id, self.location, lease)
+        self.confirmed = began
+        return outcome
+
+    def valid_until(self) -> float:
+        """Past this (monotonic), our leases may have ended and another engine taken them: a lease from the last
+        renewal that committed, less a quarter, for the checks that started just before."""
+        return self.confirmed + self.lease * 3 / 4
+
+    async def _watch(self) -> None:
+        """Stop checking every slot when no renewal has committed in time (the database away, the process
+        starved), before another engine may take them; the next renewal that commits gives them back."""
+        while True:
+            await asyncio.sleep(max(0.05, self.valid_until() - time.monotonic()) if self.owned else self.lease / 4)
+            if self.owned and time.monotonic() >= self.valid_until():
+                self._drop(set(self.owned), why="leases not renewed in time")
 
     async def _settle(self, engine: Any, held: set[int], share: int) -> None:
         """Act on a renewal: drop what we lost, schedule what we gained, let go of what is above our share."""
@@ -179,11 +202,15 @@ class Leases:
 
     async def _release(self, engine: Any, slots: set[int]) -> None:
         """Free SLOTS once their checks in flight are over and written, so the taker reads their last check."""
-        while any(slot_of(rt.id) in slots for rt, _ in list(engine.in_flight.values())):
-            await asyncio.sleep(0.02)
-        await engine.flush()
-        await self._db(release, self.id, self.location, sorted(slots))
-        self.releasing -= slots
+        try:
+            while any(slot_of(rt.id) in slots for rt, _ in list(engine.in_flight.values())):
+                await asyncio.sleep(0.02)
+            await engine.flush()
+            await self._db(release, self.id, self.location, sorted(slots))
+        except Exception as e:  # still ours in the database: the next renewal hands them back to us
+            log.warning("freeing %d slots failed: %s", len(slots), e)
+        finally:
+            self.releasing -= slots
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.create_task(coroutine)
@@ -208,7 +235,7 @@ class Leases:
             except Exception as e:  # the leases expire by themselves
                 log.warning("giving the leases back failed: %s", e)
         self.owned.clear()
-        await self._db(connection.close)
+        await self._db(_close)
         self.thread.shutdown(wait=True)
 
 
@@ -236,6 +263,10 @@ def next_check(rt: Any, last_check_at: Any, now_wall: float) -> float:
 def _fresh(fn: Callable[..., Any], *args: Any) -> Any:
     close_old_connections()
     return fn(*args)
+
+
+def _close() -> None:
+    connection.close()  # the leases thread's own connection: looked up in that thread
 
 
 def register(location: str, lease: float) -> int:

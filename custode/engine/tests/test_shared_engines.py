@@ -86,7 +86,7 @@ def engines(tmp_path, count: int):
 
 
 def test_engines_added_one_by_one_share_the_monitors_each_checked_once_an_interval(tmp_path, counted):
-    with engines(tmp_path, 1) as (_, start):
+    with engines(tmp_path, 1) as (started, start):
         wait_for(lambda: holdings() == [SLOTS], timeout=30)
         wait_for(lambda: all_checked(counted), timeout=3 * INTERVAL)
         start()
@@ -97,6 +97,8 @@ def test_engines_added_one_by_one_share_the_monitors_each_checked_once_an_interv
         time.sleep(2 * INTERVAL)
         end = time.monotonic()
         times = counted.times()
+        assert started[0].stop() == 0  # SIGTERM: its slots are given back at once, not left to expire
+        wait_for(lambda: holdings() == [SLOTS // 2, SLOTS // 2], timeout=5)
     odd = off_beat(times, end)
     checks = sum(len(at) for at in times.values())
     assert not odd, f"{len(odd)} checks off the beat of {checks}, e.g. {odd[:10]}"

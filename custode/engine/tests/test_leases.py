@@ -1,0 +1,63 @@
+"""The lease rules on their own: fair shares and expired slots (PostgreSQL), and when a taken-over monitor is due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+
+from custode.engine import leases
+from custode.engine.leases import SLOTS, lease_for, next_check
+from custode.engine.models import EngineProcess, SlotLease
+
+INTERVAL = 60.0
+
+
+def monitor(offset: float) -> SimpleNamespace:
+    return SimpleNamespace(period=lambda: INTERVAL, offset=lambda: offset)
+
+
+def ago(seconds: float) -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=seconds)
+
+
+def test_a_taken_over_monitor_is_due_an_interval_after_its_last_check():
+    now = ago(0).timestamp()
+    assert next_check(monitor(30), ago(20), now) == pytest.approx(40, abs=0.1)
+
+
+def test_a_late_monitor_is_caught_up_spread_over_as_long_as_it_is_late_at_most_a_quarter_interval():
+    now = ago(0).timestamp()
+    assert next_check(monitor(30), ago(64), now) == pytest.approx(30 / 60 * 4, abs=0.1)
+    assert next_check(monitor(30), ago(100), now) == pytest.approx(30 / 60 * 15, abs=0.1)
+
+
+def test_a_monitor_never_checked_or_not_for_long_starts_at_its_offset_as_on_a_fresh_start():
+    now = ago(0).timestamp()
+    assert next_check(monitor(30), None, now) == 30
+    assert next_check(monitor(30), ago(600), now) == 30
+
+
+def test_a_lease_is_half_the_shortest_period_between_2_and_30_seconds():
+    assert [lease_for(p) for p in (1, 6, 60, 3600)] == [2, 3, 30, 30]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="leases are PostgreSQL's")
+def test_engines_take_their_fair_share_and_the_expired_slots_of_a_dead_one():
+    first = leases.register("milan", 10)
+    leases.register("madrid", 10)  # another location's engine counts for none of milan's shares
+    assert leases.renew(first, "milan", 10) == (set(range(SLOTS)), SLOTS)  # alone: every slot
+    second = leases.register("milan", 10)
+    assert leases.renew(second, "milan", 10) == (set(), SLOTS // 2)  # nothing free yet
+    assert leases.renew(first, "milan", 10) == (set(range(SLOTS)), SLOTS // 2)  # above its share: its to free
+    leases.release(first, "milan", list(range(SLOTS // 2, SLOTS)))
+    assert leases.renew(second, "milan", 10) == (set(range(SLOTS // 2, SLOTS)), SLOTS // 2)
+    assert leases.renew(first, "milan", 10) == (set(range(SLOTS // 2)), SLOTS // 2)
+    EngineProcess.objects.filter(id=first).update(alive_until=ago(1))
+    SlotLease.objects.filter(engine_id=first).update(expires_at=ago(1))  # the first was killed a lease ago
+    assert leases.renew(second, "milan", 10) == (set(range(SLOTS)), SLOTS)
+    leases.leave(second, "milan")
+    assert not SlotLease.objects.filter(location="milan", engine_id__isnull=False).exists()
