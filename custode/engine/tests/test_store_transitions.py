@@ -97,3 +97,40 @@ def test_a_restart_does_not_store_a_change_twice():
 
     assert len(stored()) == 3
     assert dict(Monitor.objects.values_list("id", "state")) == {site.pk: "down", server.pk: "up"}
+
+
+def seen(monitor_id: int, seconds: float, status: str, latency_ms: float | None, reason: str = "") -> store.Observation:
+    return store.Observation(monitor_id, T0 + dt.timedelta(seconds=seconds), status, latency_ms, reason)
+
+
+def latest_of(monitor_id: int) -> tuple:
+    return Monitor.objects.filter(pk=monitor_id).values_list("state", "last_check_at", "last_latency_ms",
+                                                             "last_reason").get()
+
+
+def test_a_monitor_moved_has_its_state_and_latest_result_written_by_one_update():
+    ids = many_monitors(50)
+    batch = store.Batch(observations=[seen(i, 1, "down", None, "connection refused") for i in ids],
+                        transitions=[change(i, 1, "unknown", "down", "connection refused") for i in ids])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert store.write(batch) == []
+
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("UPDATE")]
+    assert len(updates) == 1  # not one for the latest result and another for the state
+    assert {latest_of(i) for i in ids} == {("down", T0 + dt.timedelta(seconds=1), None, "connection refused")}
+
+
+def test_a_monitor_whose_change_is_refused_still_gets_its_latest_result():
+    moved_meanwhile, quiet, moving = factories.monitor(state="down"), factories.monitor(state="up"), factories.monitor()
+    batch = store.Batch(observations=[seen(moved_meanwhile.pk, 2, "up", 12.5), seen(quiet.pk, 2, "up", 3.0),
+                                      seen(moving.pk, 1, "down", None, "timeout"), seen(moving.pk, 2, "up", 7.0)],
+                        transitions=[change(moved_meanwhile.pk, 2, "unknown", "up"),
+                                     change(moving.pk, 1, "unknown", "down", "timeout"), change(moving.pk, 2, "down", "up")])
+
+    assert store.write(batch) == [batch.transitions[0]]
+
+    at = T0 + dt.timedelta(seconds=2)
+    assert latest_of(moved_meanwhile.pk) == ("down", at, 12.5, "")
+    assert latest_of(quiet.pk) == ("up", at, 3.0, "")
+    assert latest_of(moving.pk) == ("up", at, 7.0, "")  # its newest result, though it moved twice
