@@ -8,11 +8,11 @@ its share (another one started) lets the excess go: it stops scheduling their mo
 checks in flight, writes their results, and only then frees the slots, so the taker reads each monitor's last
 check time (``Monitor.last_check_at``) and continues its cadence: neither a skipped check nor a double one.
 
-Timing. A lease lasts half the shortest period of the location's monitors, between 2 s and 30 s
+Timing. A lease lasts half the shortest period of the location's monitors, between 4 s and 30 s
 (``lease_for``). An engine killed with SIGKILL holds its slots at most one lease longer; the others take them
 within a renewal after that and check the overdue monitors spread over at most a quarter of their period, so
-each is checked again within ``lease + lease / 4 + period / 4``: under one period after the kill, and within
-two periods of its last check. An engine whose renewals do not commit (its database away) stops checking its slots
+each is checked again within ``lease + lease / 4 + period / 4`` of the kill: within two periods for periods of
+3 s and more (under one for 8 s and more), within about 6 s for shorter ones. An engine whose renewals do not commit (its database away) stops checking its slots
 a quarter lease before they end, before anyone else may take them (``Leases._watch``).
 
 On SQLite there is one engine (``alone`` holds a lock file beside the database): it holds every slot and
@@ -45,7 +45,9 @@ from custode.monitors.models import Monitor
 log = logging.getLogger("custode.engine")
 
 SLOTS = 256  # enough to share among dozens of engines evenly; few enough that a renewal reads them in a blink
-LEASE_MIN, LEASE_MAX = 2.0, 30.0
+# Not below 4 s: an engine saturated with checks took up to 1.3 s to renew (bench/engine.py, 8,000 checks/s on two
+# cores), and a renewal that has not committed within 3/4 of a lease stops every check of the engine.
+LEASE_MIN, LEASE_MAX = 4.0, 30.0
 
 ENGINES, LEASES, MONITORS = EngineProcess._meta.db_table, SlotLease._meta.db_table, Monitor._meta.db_table
 
@@ -140,7 +142,7 @@ class Leases:
             except Exception as e:
                 log.warning("renewing the leases failed: %r", e)
             took = time.monotonic() - started
-            if took > self.lease / 4:
+            if took > self.lease / 2:  # a quarter lease more and its checks stop (``_watch``)
                 log.warning("renewing the leases took %.2fs of a %.1fs lease", took, self.lease)
             await asyncio.sleep(max(0.0, self.lease / 4 - took))
 

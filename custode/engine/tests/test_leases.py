@@ -40,8 +40,8 @@ def test_a_monitor_never_checked_or_not_for_long_starts_at_its_offset_as_on_a_fr
     assert next_check(monitor(30), ago(600), now) == 30
 
 
-def test_a_lease_is_half_the_shortest_period_between_2_and_30_seconds():
-    assert [lease_for(p) for p in (1, 6, 60, 3600)] == [2, 3, 30, 30]
+def test_a_lease_is_half_the_shortest_period_between_4_and_30_seconds():
+    assert [lease_for(p) for p in (1, 6, 10, 60, 3600)] == [4, 4, 5, 30, 30]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(connection.vendor != "postgresql", reason="engines share a location on PostgreSQL")]
 
 MONITORS = 6000
-INTERVAL = 6  # seconds: a lease of 3 s, renewed every 0.75 s
+INTERVAL = 6  # seconds: a lease of 4 s (the shortest), renewed every second
 
 
 @pytest.fixture
