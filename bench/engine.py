@@ -169,7 +169,8 @@ def measure(data_dir: str, port: int, load: Load, seconds: int, engines: int = 1
         if engines > 1:
             shared_evenly(engines)
         running[0].wait_stats(lambda s: s["checks"] > 0, 120)
-        time.sleep(WARM_UP)
+        # Engines sharing: an interval more, so every monitor handed over has been checked once by its new engine.
+        time.sleep(WARM_UP + (load.interval if engines > 1 else 0))
         pids = [engine.proc.pid for engine in running]
         requests0, t0 = nginx_requests(port), time.monotonic()
         cpu0, waited0 = sum(map(cpu_seconds, pids)), sum(map(cpu_waited, pids))

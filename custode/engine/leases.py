@@ -114,7 +114,8 @@ class Leases:
         self.owned: set[int] = set()
         self.releasing: set[int] = set()
         self.id: int | None = None
-        self.confirmed = -math.inf  # monotonic, before the last renewal that committed (set in the leases thread)
+        # When the last renewal that committed began (monotonic), and the lease it took: set in the leases thread.
+        self.confirmed: tuple[float, float] = (-math.inf, 0.0)
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="custode-leases")  # never behind a long flush
         self.tasks: set[asyncio.Task] = set()
         self._shortest: tuple[Any, float] = (None, LEASE_MAX * 2)
@@ -150,13 +151,14 @@ class Leases:
         """In the leases thread: a renewal, and when it began if it committed (its leases run from after then)."""
         began = time.monotonic()
         outcome = renew(self.id, self.location, lease)
-        self.confirmed = began
+        self.confirmed = (began, lease)
         return outcome
 
     def valid_until(self) -> float:
         """Past this (monotonic), our leases may have ended and another engine taken them: a lease from the last
-        renewal that committed, less a quarter, for the checks that started just before."""
-        return self.confirmed + self.lease * 3 / 4
+        renewal that committed (the length it took then), less a quarter, for the checks that started just before."""
+        began, lease = self.confirmed
+        return began + lease * 3 / 4
 
     async def _watch(self) -> None:
         """Stop checking every slot when no renewal has committed in time (the database away, the process
@@ -246,17 +248,17 @@ def next_check(rt: Any, last_check_at: Any, now_wall: float) -> float:
     that is past by less than a period (the handover took a moment, or its engine was killed), soon: the late
     ones spread by their offsets over as long as they are late, at most a quarter period, so they are caught up
     at about the pace they fell behind, not in one burst. Never checked, or not for longer: at its offset in the
-    period, as a freshly started engine does."""
+    period counted on the wall clock, which every engine reads alike, so a monitor handed over before its first
+    check keeps its turn."""
     period = rt.period()
-    phase = rt.offset() % period
-    if last_check_at is None:
-        return phase
-    late = now_wall - (last_check_at.timestamp() + period)
-    if late <= 0:
-        return -late
-    if late < period:
-        return phase / period * min(late, period / 4)
-    return phase
+    offset = rt.offset() % period
+    if last_check_at is not None:
+        late = now_wall - (last_check_at.timestamp() + period)
+        if late <= 0:
+            return -late
+        if late < period:
+            return offset / period * min(late, period / 4)
+    return (offset - now_wall) % period
 
 
 # -- in the leases thread ---------------------------------------------------------------------------------------
