@@ -62,7 +62,8 @@ def review_messages(row: MonthlyReport, customer: Customer) -> list[Outgoing]:
             key=f"report-review:{row.pk}:{r.ident}:{r.channel}:{r.address}"[:255], audience=Audience.STAFF,
             channel=r.channel, recipient=r.address, language=r.language, subject=subject, body=body,
             recipient_name=r.name, topic=f"report:{customer.key}:{label}", customer_id=customer.pk,
-            payload={"event": "report.review", "customer": customer.key, "month": label, "language": row.language,
-                     "owner": owner.user.username if owner else None, "url": link,
+            payload={"event": "report.review", "customer": {"id": customer.key, "name": customer.name},
+                     "report": {"month": label, "language": row.language,
+                                "owner": owner.user.username if owner else None, "url": link},
                      "text": {"subject": subject, "body": body}} if r.channel == Channel.WEBHOOK else {}))
     return out

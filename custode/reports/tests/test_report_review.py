@@ -80,3 +80,14 @@ def test_any_technician_may_approve_and_an_approval_after_the_due_days_still_sen
     assert list(Message.objects.filter(audience="customer").values_list("recipient", flat=True)) == [
         "marco@rossi.example"]
     assert send_all(dt.datetime(2026, 12, 11, 9, 0, tzinfo=FIRST_AT_SIX.tzinfo)) == 0
+
+
+def test_a_technician_told_by_webhook_gets_the_report_named_in_the_document(reviewed):
+    rossi, _ = reviewed
+    StaffProfile.objects.filter(user__username="giulia").update(notify=["webhook+https://hooks.example/custode"])
+    monthly.send_next(now=FIRST_AT_SIX)
+    hook = Message.objects.get(channel="webhook")
+    assert hook.payload["event"] == "report.review"
+    assert hook.payload["customer"] == {"id": "rossi", "name": "Studio Rossi"}
+    assert hook.payload["report"] == {"month": "2026-11", "language": "it", "owner": "giulia",
+                                      "url": "https://custode.example/customers/rossi/reports/"}
