@@ -137,4 +137,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CUSTODE_LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates each step of every PDF at INFO: seven lines a monthly report, none of them news.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
