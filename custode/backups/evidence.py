@@ -59,6 +59,9 @@ def evidence(customer: Customer, first: dt.date, last: dt.date) -> dict:
     replicas = _by_job(BackupReplica.objects.filter(job_id__in=ids, received_at__gte=since, received_at__lt=until))
     tests = _by_job(RestoreTest.objects.filter(job_id__in=ids, at__gte=since, at__lt=until))
     signoffs = _by_job(BackupSignOff.objects.filter(job_id__in=ids, at__gte=since, at__lt=until))
+    # A job set up after the period, with nothing in it, was not there to fail: listing it would say it never ran.
+    jobs = [job for job in jobs if job.created_at < until or any(
+        found[job.pk] for found in (runs, replicas, tests, signoffs))]
     return {
         "customer": customer.key, "name": customer.name, "from": first, "to": last, "timezone": tz_name,
         "jobs": [{

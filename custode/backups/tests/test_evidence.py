@@ -18,6 +18,8 @@ NOW = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.timezone.utc)
 
 @pytest.fixture
 def history(nightly):
+    nightly.created_at = NOW - dt.timedelta(days=60)
+    nightly.save(update_fields=["created_at"])
     for days, status in ((25, "ok"), (10, "failed"), (1, "ok")):
         services.backup_finish(job=nightly, report=FinishReport(status=status, bytes=100), now=NOW - dt.timedelta(days=days))
     services.backup_replica(job=nightly, report=ReplicaReport(snapshot="r1"), now=NOW - dt.timedelta(days=9))
@@ -63,3 +65,15 @@ def test_a_bad_period_names_what_is_wrong(start, end, field, said):
     with pytest.raises(Invalid) as refused:
         evidence.period(start, end, today=dt.date(2026, 12, 3))
     assert refused.value.field == field and said in refused.value.message
+
+
+def test_a_job_set_up_after_the_period_is_not_listed_in_it(history):
+    later = job("bianchi-nas-weekly", "bianchi-nas")
+    later.created_at = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.timezone.utc)
+    later.save(update_fields=["created_at"])
+
+    assert [j["id"] for j in evidence.evidence(history.asset.customer, dt.date(2026, 11, 5),
+                                                dt.date(2026, 11, 20))["jobs"]] == ["bianchi-nas-nightly"]
+    assert [j["id"] for j in evidence.evidence(history.asset.customer, dt.date(2026, 11, 5),
+                                                dt.date(2026, 11, 21))["jobs"]] == ["bianchi-nas-nightly",
+                                                                                    "bianchi-nas-weekly"]
