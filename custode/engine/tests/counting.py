@@ -15,6 +15,7 @@ class CountingTarget:
     def __init__(self, port: int):
         self.port = port
         self.seen: dict[str, list[float]] = defaultdict(list)  # path -> monotonic times asked
+        self.open: set[asyncio.Transport] = set()  # connections still open, closed with the target
         self.loop = asyncio.new_event_loop()
         started = threading.Event()
         self.thread = threading.Thread(target=self._serve, args=(started,), daemon=True)
@@ -24,10 +25,11 @@ class CountingTarget:
     def _serve(self, started: threading.Event) -> None:
         asyncio.set_event_loop(self.loop)
         self.server = self.loop.run_until_complete(
-            self.loop.create_server(lambda: _Counting(self.seen), "127.0.0.1", self.port, backlog=4096))
+            self.loop.create_server(lambda: _Counting(self.seen, self.open), "127.0.0.1", self.port, backlog=4096))
         started.set()
         self.loop.run_forever()
         self.loop.run_until_complete(self.server.wait_closed())
+        self.loop.run_until_complete(asyncio.sleep(0.05))  # the aborted connections' sockets close here
         self.loop.close()
 
     def url(self, path: str) -> str:
@@ -40,6 +42,8 @@ class CountingTarget:
     def close(self) -> None:
         def stop() -> None:
             self.server.close()
+            for transport in list(self.open):  # a killed engine's connections would otherwise outlive the test
+                transport.abort()
             self.loop.stop()
 
         self.loop.call_soon_threadsafe(stop)
@@ -47,12 +51,16 @@ class CountingTarget:
 
 
 class _Counting(asyncio.Protocol):
-    def __init__(self, seen: dict[str, list[float]]):
-        self.seen = seen
+    def __init__(self, seen: dict[str, list[float]], open_: set):
+        self.seen, self.open = seen, open_
         self.buffer = b""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
+        self.open.add(transport)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open.discard(self.transport)
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
