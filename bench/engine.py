@@ -9,8 +9,9 @@ throw-away PostgreSQL database with --postgres) and, for each load, prints what 
     light load as at saturation);
   - on time: checks done over checks due in the window (goal >= 0.98);
   - lag p99: how late checks started, from the engine's stats lines in the window (goal < 1 s);
-  - how long the engine ran and how long it waited for a CPU, per second: on a shared machine an engine
-    that waits about as long as it runs is crowded out, and its on-time figure says little about it.
+  - how long the engine ran (and its database thread, which writes the results), and how long it waited for
+    a CPU, per second: on a shared machine an engine that waits about as long as it runs is crowded out, and
+    its on-time figure says little about it.
 
 The loads: light (6,000 monitors every 10 s: 600/s), steady (100,000 every 60 s: 1,667/s; --scale 0.2 keeps
 the rate with 20,000 monitors every 12 s) and saturation (4,000 every 1 s). Every monitor has its own URL,
@@ -139,6 +140,19 @@ def cpu_waited(pid: int) -> float:
     return total / 1e9
 
 
+def database_cpu(pid: int) -> float:
+    """CPU seconds of PID's database thread (``Engine.db``, named custode-db): what writing results costs."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            if (task / "comm").read_text().startswith("custode-db"):
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass  # a thread that ended meanwhile
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Measured:
     load: Load
@@ -148,6 +162,7 @@ class Measured:
     lag_p99_ms: float
     rss: int
     waited: float
+    database: float  # CPU seconds of the engines' database threads
     engines: int = 1
 
     @property
@@ -173,10 +188,10 @@ def measure(data_dir: str, port: int, load: Load, seconds: int, engines: int = 1
         time.sleep(WARM_UP + (load.interval if engines > 1 else 0))
         pids = [engine.proc.pid for engine in running]
         requests0, t0 = nginx_requests(port), time.monotonic()
-        cpu0, waited0 = sum(map(cpu_seconds, pids)), sum(map(cpu_waited, pids))
+        cpu0, waited0, db0 = sum(map(cpu_seconds, pids)), sum(map(cpu_waited, pids)), sum(map(database_cpu, pids))
         time.sleep(seconds)
         requests1, t1 = nginx_requests(port), time.monotonic()
-        cpu1, waited1 = sum(map(cpu_seconds, pids)), sum(map(cpu_waited, pids))
+        cpu1, waited1, db1 = sum(map(cpu_seconds, pids)), sum(map(cpu_waited, pids)), sum(map(database_cpu, pids))
         rss = sum(map(rss_bytes, pids))
         time.sleep(10.5)  # the stats line that covers the window's end
         lines = [line for engine in running for line in engine.lines_between(t0, t1 + 10.5)]
@@ -184,7 +199,8 @@ def measure(data_dir: str, port: int, load: Load, seconds: int, engines: int = 1
         for engine in running:
             stop(engine.proc)
     lag = max((line["lag_p99_ms"] for line in lines), default=float("nan"))
-    return Measured(load, requests1 - requests0 - 1, cpu1 - cpu0, t1 - t0, lag, rss, waited1 - waited0, engines)
+    return Measured(load, requests1 - requests0 - 1, cpu1 - cpu0, t1 - t0, lag, rss, waited1 - waited0, db1 - db0,
+                    engines)
 
 
 def shared_evenly(engines: int, timeout: float = 60) -> None:
@@ -220,7 +236,8 @@ def report(m: Measured, reference: float) -> None:
     print(f"{load.name:<10} {load.monitors:>7,} every {load.interval:>2}s ({load.rate:>5,.0f}/s), "
           f"{m.engines} engine{'s' if m.engines > 1 else ''}: "
           f"{m.checks / m.seconds:>5,.0f} checks/s, {m.per_cpu:>5,.0f} checks/CPU-s, {m.per_cpu / reference:.2f}x wrk, "
-          f"on time {m.on_time:.3f}, lag p99 {m.lag_p99_ms / 1000:.2f} s; engine ran {m.cpu / m.seconds:.2f} s/s, "
+          f"on time {m.on_time:.3f}, lag p99 {m.lag_p99_ms / 1000:.2f} s; engine ran {m.cpu / m.seconds:.2f} s/s "
+          f"(its database thread {m.database / m.seconds:.2f}), "
           f"waited for a CPU {m.waited / m.seconds:.2f} s/s; RSS {m.rss / 2**20:.0f} MiB; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
 
