@@ -1,0 +1,141 @@
+"""A monitor checked from several locations: its state is the verdict over them, stored with each location's batch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from custode.engine import store
+from custode.monitors.models import Monitor
+from custode.results.models import LocationState, Rollup, StateChange
+from custode.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+T0 = dt.datetime(2026, 12, 2, 9, 58, 30, tzinfo=dt.timezone.utc)
+INTERVAL = 60
+
+
+def at(seconds: float) -> dt.datetime:
+    return T0 + dt.timedelta(seconds=seconds)
+
+
+def triple(quorum: int, **fields) -> Monitor:
+    return factories.monitor(interval=INTERVAL, timeout=10.0, locations=["milan", "frankfurt", "madrid"],
+                             quorum=quorum, **fields)
+
+
+def seen(monitor: Monitor, location: str, new: str, seconds: float = 0, *, old: str = "unknown",
+         reason: str = "") -> list[store.Transition]:
+    """LOCATION's engine checks MONITOR at T0 + SECONDS and finds it NEW (its state moving from OLD)."""
+    batch = store.Batch(location=location, several=frozenset({monitor.pk}))
+    status = "up" if new in ("up", "unknown") else new
+    batch.observations.append(store.Observation(monitor.pk, at(seconds), status, 12.0, reason))
+    if new != old:
+        batch.transitions.append(store.Transition(monitor.pk, at(seconds), old, new, reason))
+    return store.write(batch)
+
+
+def state(monitor: Monitor) -> tuple[str, str]:
+    monitor.refresh_from_db()
+    return monitor.state, monitor.last_reason
+
+
+def changes(monitor: Monitor) -> list[tuple[str, str, str]]:
+    return list(StateChange.objects.filter(monitor=monitor).values_list("from_state", "to_state", "reason"))
+
+
+def test_one_location_down_of_a_quorum_of_two_changes_nothing_but_its_own_row():
+    monitor = triple(2)
+    for location in ("milan", "frankfurt", "madrid"):
+        seen(monitor, location, "up")
+    seen(monitor, "madrid", "down", 30, old="up", reason="connection refused")
+
+    assert state(monitor)[0] == "up"
+    assert changes(monitor) == [("unknown", "up", "")]
+    assert LocationState.objects.get(monitor=monitor, location="madrid").state == "down"
+
+
+def test_the_quorum_met_makes_it_down_with_a_reason_naming_the_locations_that_see_it_failing():
+    monitor = triple(2)
+    for location in ("milan", "frankfurt", "madrid"):
+        seen(monitor, location, "up")
+    seen(monitor, "madrid", "down", 30, old="up", reason="connection refused")
+    seen(monitor, "frankfurt", "down", 31, old="up", reason="connection refused")
+
+    assert state(monitor) == ("down", "down from frankfurt, madrid: connection refused")
+    assert changes(monitor)[-1] == ("up", "down", "down from frankfurt, madrid: connection refused")
+    change = StateChange.objects.filter(monitor=monitor).last()
+    assert change.failing_since == at(30)  # madrid's failures began first
+
+
+def test_locations_failing_for_different_reasons_each_say_theirs():
+    monitor = triple(1)
+    seen(monitor, "milan", "up")
+    seen(monitor, "frankfurt", "down", 1, reason="connection refused")
+    seen(monitor, "madrid", "down", 2, reason="timed out after 10s")
+
+    assert state(monitor) == ("down", "down from frankfurt: connection refused; madrid: timed out after 10s")
+
+
+def test_it_is_up_again_when_fewer_than_the_quorum_fail():
+    monitor = triple(2)
+    seen(monitor, "milan", "up")
+    seen(monitor, "frankfurt", "down", 1, reason="connection refused")
+    seen(monitor, "madrid", "down", 2, reason="connection refused")
+    seen(monitor, "frankfurt", "up", 60, old="down")
+
+    assert state(monitor)[0] == "up"
+    assert [c[:2] for c in changes(monitor)] == [("unknown", "up"), ("up", "down"), ("down", "up")]
+
+
+def test_a_silent_location_is_not_counted():
+    """Frankfurt went down and then fell silent (its engine died): its old DOWN makes no quorum with madrid's."""
+    monitor = triple(2)
+    seen(monitor, "milan", "up")
+    seen(monitor, "frankfurt", "down", 0, reason="connection refused")
+    stale = 3 * INTERVAL + 10 + 1  # three intervals and the timeout
+    seen(monitor, "madrid", "down", stale, reason="connection refused")
+
+    assert state(monitor)[0] == "up"
+    seen(monitor, "frankfurt", "down", stale + 1, old="down", reason="connection refused")  # it speaks again
+    assert state(monitor) == ("down", "down from frankfurt, madrid: connection refused")
+
+
+def test_degraded_when_the_quorum_sees_it_failing_but_too_few_see_it_down():
+    monitor = triple(2)
+    seen(monitor, "milan", "up")
+    seen(monitor, "frankfurt", "degraded", 1, reason="certificate expires in 5 days")
+    seen(monitor, "madrid", "down", 2, reason="connection refused")
+
+    assert state(monitor) == ("degraded", "degraded from frankfurt: certificate expires in 5 days; "
+                                          "down from madrid: connection refused")
+
+
+def test_rollups_count_the_verdict_not_each_locations_result():
+    monitor = triple(2)
+    seen(monitor, "milan", "up")
+    seen(monitor, "frankfurt", "up")
+    seen(monitor, "madrid", "down", 1, reason="connection refused")  # one of three: the monitor is up
+
+    rollup = Rollup.objects.get(monitor=monitor)
+    assert (rollup.count, rollup.up_count) == (3, 3)
+
+
+def test_a_monitor_with_one_location_is_written_as_before_without_a_query_more():
+    single, other = factories.monitor(), triple(2)
+    batch = store.Batch(location="local", several=frozenset({other.pk}))
+    batch.observations.append(store.Observation(single.pk, at(0), "down", None, "connection refused"))
+    batch.transitions.append(store.Transition(single.pk, at(0), "unknown", "down", "connection refused"))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert store.write(batch) == []
+    with CaptureQueriesContext(connection) as plain:
+        store.write(store.Batch(observations=batch.observations, transitions=batch.transitions))
+
+    assert len(queries.captured_queries) == len(plain.captured_queries)
+    assert state(single) == ("down", "connection refused")
+    assert not LocationState.objects.exists()
