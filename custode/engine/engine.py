@@ -36,7 +36,7 @@ from custode.agents.models import MONITOR_TYPE as AGENT
 from custode.agents.services import agent_facts_since
 from custode.backups import verdict as backups
 from custode.backups.models import MONITOR_TYPE as BACKUP
-from custode.checks import push
+from custode.checks import push, source
 from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
 from custode.checks.result import Result, Status
@@ -60,8 +60,9 @@ class Engine:
     def __init__(self, *, concurrency: int = 2000, flush_every: float = 1.0, reload_every: float = 2.0,
                  stats_every: float = 10.0, retention: float = 14 * 86400, sample: float = 600.0,
                  emit: Callable[[str], None] = print, own_process: bool = False, location: str = "local",
-                 leases: Any = None):
+                 leases: Any = None, source_address: str | None = None):
         self.location = location  # checks only the monitors whose locations name it
+        self.source_address = source_address  # the local address its checks connect from (``checks.source``)
         self.leases = leases or Whole()  # which of them: those of the slots it holds (``leases``)
         self.monitors: dict[int, MonitorRuntime] = {}
         self.heap: list[tuple[float, int, int, int]] = []
@@ -91,6 +92,7 @@ class Engine:
         self.maintenance: set[int] | None = None  # the assets in maintenance at the last look
 
     async def run(self) -> None:
+        source.address.set(self.source_address)  # in this task's context, which every check task inherits
         await self.reload()
         await self._stats()  # at once, so a watcher sees the monitors loaded without waiting 10 s
         loops = [self._schedule(), self._every(self.flush_every, self.flush), self._every(self.reload_every, self.reload),

@@ -89,15 +89,13 @@ def verdict(subject: Subject, seen: dict[str, Seen], *, speaking: str, at: dt.da
 
 def failing(names: list[str], fresh: dict[str, Seen]) -> str:
     """'down from frankfurt, madrid: connection refused'; locations with different reasons each with its own:
-    'down from frankfurt: connection refused; madrid: timed out after 10s'."""
+    'down from frankfurt: connection refused; down from madrid: timed out after 10s' (``checks.reasons`` words
+    them in the reader's language)."""
     by_reason: dict[tuple[str, str], list[str]] = defaultdict(list)
     for name in names:
         by_reason[(fresh[name].state, fresh[name].reason)].append(name)
-    parts, said = [], set()
-    for (state, reason), where in by_reason.items():
-        head = ", ".join(where) if state in said else f"{state} from {', '.join(where)}"
-        said.add(state)
-        parts.append(f"{head}: {reason}" if reason else head)
+    parts = [f"{state} from {', '.join(where)}" + (f": {reason}" if reason else "")
+             for (state, reason), where in by_reason.items()]
     return "; ".join(parts)[:300]
 
 

@@ -78,7 +78,7 @@ def test_locations_failing_for_different_reasons_each_say_theirs():
     seen(monitor, "frankfurt", "down", 1, reason="connection refused")
     seen(monitor, "madrid", "down", 2, reason="timed out after 10s")
 
-    assert state(monitor) == ("down", "down from frankfurt: connection refused; madrid: timed out after 10s")
+    assert state(monitor) == ("down", "down from frankfurt: connection refused; down from madrid: timed out after 10s")
 
 
 def test_it_is_up_again_when_fewer_than_the_quorum_fail():
@@ -139,3 +139,12 @@ def test_a_monitor_with_one_location_is_written_as_before_without_a_query_more()
     assert len(queries.captured_queries) == len(plain.captured_queries)
     assert state(single) == ("down", "connection refused")
     assert not LocationState.objects.exists()
+
+
+def test_a_reason_from_several_locations_reads_in_italian_and_spanish():
+    from custode.checks.reasons import say
+
+    reason = "down from frankfurt: connection refused; down from madrid: timed out after 10s"
+    assert say(reason, "it") == ("non disponibile visto da frankfurt: connessione rifiutata; "
+                                 "non disponibile visto da madrid: nessuna risposta entro 10s")
+    assert say("down from b, c: connection refused", "es") == "caído visto desde b, c: conexión rechazada"
