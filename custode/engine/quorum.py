@@ -24,9 +24,9 @@ from django.db import connection
 
 from custode.lib import rowsets
 from custode.monitors.models import Monitor, State
+from custode.results.locations import stale_after
 from custode.results.models import LocationState
 
-STALE_INTERVALS = 3  # a location silent for longer than this many intervals (and a timeout) is not counted
 LOCATION_STATES = LocationState._meta.db_table
 _FAILING = (State.DOWN, State.DEGRADED)
 _COUNTED = (State.UP, State.DEGRADED, State.DOWN)  # the verdicts the rollups count as such
@@ -54,7 +54,7 @@ class Subject:
     timeout: float
 
     def stale_after(self) -> dt.timedelta:
-        return dt.timedelta(seconds=STALE_INTERVALS * self.interval + self.timeout)
+        return stale_after(self.interval, self.timeout)
 
 
 @dataclass(frozen=True, slots=True)
