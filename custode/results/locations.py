@@ -29,6 +29,10 @@ class LocationRow:
     last_check_at: dt.datetime | None
     stale: bool  # silent for longer than three intervals and a timeout: not counted in the verdict
 
+    @property
+    def label(self) -> str:
+        return str(State(self.state).label)
+
     def api(self) -> dict:
         return {"location": self.location, "state": self.state, "reason": self.reason, "since": self.since,
                 "last_check_at": self.last_check_at}
@@ -36,12 +40,13 @@ class LocationRow:
 
 def monitor_locations(monitor: Monitor, now: dt.datetime | None = None) -> list[LocationRow] | None:
     """MONITOR's locations in the order its config names them, each as its engine last saw it (unknown when it
-    has not yet); None for a monitor with one location, which has no rows (no query made)."""
+    has not yet); None for a monitor with one location, which has no rows (no query made). Its rows are read
+    from ``location_states`` when prefetched."""
     if len(monitor.locations) < 2:
         return None
     now = now or timezone.now()
     window = stale_after(monitor.interval, monitor.timeout)
-    rows = {row.location: row for row in LocationState.objects.filter(monitor=monitor)}
+    rows = {row.location: row for row in monitor.location_states.all()}
     shown = []
     for name in monitor.locations:
         row = rows.get(name)
