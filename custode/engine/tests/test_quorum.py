@@ -148,3 +148,55 @@ def test_a_reason_from_several_locations_reads_in_italian_and_spanish():
     assert say(reason, "it") == ("non disponibile visto da frankfurt: connessione rifiutata; "
                                  "non disponibile visto da madrid: nessuna risposta entro 10s")
     assert say("down from b, c: connection refused", "es") == "caído visto desde b, c: conexión rechazada"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two writers at once: PostgreSQL")
+def test_two_locations_storing_the_same_monitors_at_once_wait_in_line_and_move_each_once():
+    """Each location's batches hold the monitors in an opposite order: locked in id order, neither waits on the
+    other's lock while holding one it needs, and each verdict is taken with the other location's latest row."""
+    import threading
+
+    from django.db import connections
+
+    monitors = [triple(2).pk for _ in range(40)]  # down only when both say so
+    failures: list[BaseException] = []
+
+    def location(name: str, order: list[int]) -> None:
+        try:
+            for n in range(15):
+                batch = store.Batch(location=name, several=frozenset(order))
+                for i in order:
+                    batch.observations.append(store.Observation(i, at(n), "down", 5.0, "connection refused"))
+                    if n == 0:
+                        batch.transitions.append(store.Transition(i, at(n), "unknown", "down", "connection refused"))
+                store.write(batch)
+        except BaseException as e:  # noqa: BLE001 -- shown by the test
+            failures.append(e)
+        finally:
+            connections.close_all()
+
+    writers = [threading.Thread(target=location, args=("milan", monitors)),
+               threading.Thread(target=location, args=("madrid", monitors[::-1]))]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+
+    assert not failures, failures
+    assert set(Monitor.objects.filter(pk__in=monitors).values_list("state", flat=True)) == {"down"}
+    assert StateChange.objects.filter(monitor__in=monitors, to_state="down").count() == len(monitors)
+    assert sum(Rollup.objects.filter(monitor__in=monitors).values_list("count", flat=True)) == 2 * 15 * 40
+
+
+def test_the_verdict_believes_paused_and_maintenance_from_any_location_and_ignores_locations_not_named():
+    from custode.engine.quorum import Seen, Subject, verdict
+
+    subject = Subject(1, "up", ("milan", "madrid"), 1, INTERVAL, 10.0)
+    down = Seen("down", "connection refused", at(0), at(0))
+    assert verdict(subject, {"madrid": Seen("maintenance", "", at(0), at(0)), "milan": down}, speaking="milan",
+                   at=at(0)).state == "maintenance"
+    assert verdict(subject, {"paris": down}, speaking="milan", at=at(0)) is None  # a location since removed
+    found = verdict(subject, {"milan": Seen("error", "MYSQL_PASSWORD is not set", None, at(0))}, speaking="milan",
+                    at=at(0))
+    assert (found.state, found.reason) == ("error", "MYSQL_PASSWORD is not set")
