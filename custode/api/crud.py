@@ -107,9 +107,10 @@ def router_for(resource: Resource) -> Router:
         return Status(201, _write(request, resource, payload, None))
 
     @router.get("/{key}", operation_id=f"{resource.name}_read", summary=f"Read a {resource.kind}",
-                response={200: dict})
+                response={200: resource.read_out}, exclude_unset=True)
     def read(request: HttpRequest, key: key_type):
-        return resource.out(_get(resource, key, request), request)
+        obj = _get(resource, key, request)
+        return {**resource.out(obj, request), **resource.detail(obj)}
 
     @router.put("/{key}", operation_id=f"{resource.name}_replace", summary=f"Replace a {resource.kind}",
                 response={200: dict})

@@ -6,13 +6,14 @@ apps' services, so the API shares every rule with the config applier and the UI.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, List, Optional, Union
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
-from pydantic import Field, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from custode.assets.models import Asset
 from custode.agents.models import MONITOR_TYPE as AGENT  # an agent's own monitor: /api/v1/assets/<id>/agent
@@ -42,6 +43,7 @@ from custode.maintenance.specs import MaintenanceSpec
 from custode.monitors.models import Monitor
 from custode.monitors.services import monitor_delete, monitor_save, monitor_spec_of
 from custode.monitors.specs import MONITOR_CLASSES, monitor_spec
+from custode.results.locations import monitor_locations
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Resource:
     save: Callable[[Any, Any], Change]
     delete: Callable[[Any], Change]
     extra: Callable[[Any, HttpRequest], dict] = lambda obj, request: {}  # what the API shows beyond the body
+    detail: Callable[[Any], dict] = lambda obj: {}  # what one object's read shows beyond ``out``
+    read_out: Any = dict  # the read's documented answer
     filters: dict[str, str] = field(default_factory=dict)
     lookup: str = "key"
     exists: Callable[[Any], bool] | None = None
@@ -111,6 +115,40 @@ def _monitor_state(monitor: Monitor, request: HttpRequest) -> dict:
         state["last_ping_body"] = monitor.last_ping_body  # the job's last output: read-only
         state["ping_url"] = ping_url(monitor, request)
     return state
+
+
+def _by_location(monitor: Monitor) -> dict:
+    rows = monitor_locations(monitor)
+    return {} if rows is None else {"by_location": [row.api() for row in rows]}
+
+
+class LocationOut(BaseModel):
+    location: str = Field(description="as the monitor's `locations` name it")
+    state: str = Field(description="what that location's engine found: up, down, degraded, unknown (not yet "
+                                   "checked from there), error, paused or maintenance")
+    reason: str = Field(description="why, when it is not up")
+    since: Optional[dt.datetime] = Field(description="when that location's state began")
+    last_check_at: Optional[dt.datetime] = Field(description=(
+        "its last check; one older than three intervals and the timeout is not counted in the monitor's state"))
+
+
+class MonitorDetailOut(BaseModel):
+    """A monitor: the fields of its type as the config file writes them, and its state."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    type: str
+    asset: str
+    customer: Optional[str]
+    state: str = Field(description="of a monitor checked from several locations, the verdict of its quorum")
+    state_since: Optional[dt.datetime]
+    last_check_at: Optional[dt.datetime]
+    last_latency_ms: Optional[float]
+    last_reason: str = Field(description=(
+        "of a monitor checked from several locations and down, the locations that see it failing: "
+        "'down from frankfurt, madrid: connection refused'"))
+    by_location: List[LocationOut] = Field(default=None, description=(
+        "only for a monitor checked from more than one location: each of them, in the order of `locations`"))
 
 
 CUSTOMERS = Resource(
@@ -184,6 +222,8 @@ RESOURCES = [
         ),
         delete=lambda obj: monitor_delete(key=obj.key),
         extra=_monitor_state,
+        detail=_by_location,
+        read_out=MonitorDetailOut,
         filters={"asset": "asset__key", "customer": "asset__customer__key", "state": "state", "type": "type"},
         owner="asset__customer_id",
     ),

@@ -35,6 +35,7 @@ import dns.rcode
 import dns.rdata
 import dns.resolver
 
+from custode.checks import source
 from custode.checks.errors import reason_for
 from custode.checks.result import Result
 from custode.lib import durations
@@ -114,7 +115,8 @@ async def _address(host: str) -> str:
 
 async def _lookup(resolver: dns.asyncresolver.Resolver, spec: DnsSpec) -> set[str]:
     try:
-        answer = await resolver.resolve(spec.name, spec.record, lifetime=spec.timeout, search=False)
+        answer = await resolver.resolve(spec.name, spec.record, lifetime=spec.timeout, search=False,
+                                        source=source.address.get())
     except dns.resolver.NXDOMAIN:
         raise _Failed(f"DNS: NXDOMAIN for {spec.name}") from None
     except dns.resolver.NoAnswer:

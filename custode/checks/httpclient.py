@@ -38,6 +38,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httptools
 
+from custode.checks import source
 from custode.checks.addresses import AddressCache, is_ip_literal, shared
 
 __all__ = [
@@ -353,13 +354,14 @@ async def _connect(exchange: _Exchange, target: Target, context: ssl.SSLContext 
     server_hostname = target.host if context is not None else None
     if target.literal:
         transport, _ = await loop.create_connection(lambda: exchange, target.host, target.port, ssl=context,
-                                                    server_hostname=server_hostname)
+                                                    server_hostname=server_hostname, local_addr=source.local_addr())
         return transport
     errors: list[OSError] = []
     for family, address in await resolver.resolve(target.host, target.port):
         try:
             transport, _ = await loop.create_connection(lambda: exchange, address, target.port, ssl=context,
-                                                        family=family, server_hostname=server_hostname)
+                                                        family=family, server_hostname=server_hostname,
+                                                        local_addr=source.local_addr())
             return transport
         except OSError as e:
             errors.append(e)

@@ -195,6 +195,12 @@ REASONS = Phrasebook([
            es="SMTP: conexión cerrada antes del saludo inicial"),
     Phrase("SMTP: connection closed by the server", it="SMTP: il server ha chiuso la connessione",
            es="SMTP: el servidor cerró la conexión"),
+    # custode.engine.quorum: a monitor checked from several locations, failing from some of them
+    Phrase("down from {where}: {reason}", it="non disponibile visto da {where}: {reason}",
+           es="caído visto desde {where}: {reason}", words=_NESTED),
+    Phrase("degraded from {where}: {reason}", it="degradato visto da {where}: {reason}",
+           es="degradado visto desde {where}: {reason}", words=_NESTED),
+    Phrase("{first}; {then}", it="{first}; {then}", es="{first}; {then}", words={"first": NESTED, "then": NESTED}),
     # ping
     Phrase("no reply to ping from {host}", it="nessuna risposta al ping da {host}",
            es="ninguna respuesta al ping de {host}"),

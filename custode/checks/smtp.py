@@ -24,6 +24,7 @@ from typing import Any
 import aiosmtplib
 from aiosmtplib.status import SMTPStatus
 
+from custode.checks import source
 from custode.checks.errors import reason_for
 from custode.checks.httpclient import client_context
 from custode.checks.result import Result
@@ -40,7 +41,7 @@ async def check(spec: SmtpSpec) -> Result:
     started = time.perf_counter()
     # The host name, not socket.getfqdn(): EHLO needs a name, not a DNS lookup on every check.
     client = aiosmtplib.SMTP(hostname=spec.host, port=spec.port, timeout=spec.timeout, start_tls=False,
-                             local_hostname=socket.gethostname())
+                             local_hostname=socket.gethostname(), source_address=source.local_addr())
     plain: asyncio.BaseTransport | None = None
     try:
         async with asyncio.timeout(spec.timeout):

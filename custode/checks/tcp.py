@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from custode.checks import source
 from custode.checks.errors import reason_for
 from custode.checks.result import Result
 from custode.lib import durations
@@ -33,7 +34,7 @@ async def check(spec: TcpSpec) -> Result:
     deadline = asyncio.get_running_loop().time() + spec.timeout
     try:
         async with asyncio.timeout_at(deadline):
-            reader, writer = await asyncio.open_connection(spec.host, spec.port)
+            reader, writer = await asyncio.open_connection(spec.host, spec.port, local_addr=source.local_addr())
     except (OSError, TimeoutError) as e:
         return Result.down(reason_for(e, host=spec.host, timeout=spec.timeout))
     reply = bytearray()

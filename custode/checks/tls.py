@@ -19,7 +19,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from custode.checks import httpclient
+from custode.checks import httpclient, source
 from custode.checks.errors import reason_for
 from custode.checks.result import Result
 from custode.monitors.specs import TlsSpec
@@ -46,7 +46,8 @@ async def peer_certificate(host: str, port: int, *, verify: bool, ssl_context: s
     """The server's certificate (DER) from a TLS handshake with HOST (also the SNI name)."""
     loop = asyncio.get_running_loop()
     context = ssl_context or httpclient.client_context(verify, http=False)
-    transport, _ = await loop.create_connection(asyncio.Protocol, host, port, ssl=context, server_hostname=host)
+    transport, _ = await loop.create_connection(asyncio.Protocol, host, port, ssl=context, server_hostname=host,
+                                                local_addr=source.local_addr())
     try:
         ssl_object: ssl.SSLObject = transport.get_extra_info("ssl_object")
         der = ssl_object.getpeercert(binary_form=True)

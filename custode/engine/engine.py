@@ -36,11 +36,11 @@ from custode.agents.models import MONITOR_TYPE as AGENT
 from custode.agents.services import agent_facts_since
 from custode.backups import verdict as backups
 from custode.backups.models import MONITOR_TYPE as BACKUP
-from custode.checks import push
+from custode.checks import push, source
 from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
 from custode.checks.result import Result, Status
-from custode.engine import store
+from custode.engine import quorum, store
 from custode.engine.leases import SLOTS, Whole
 from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
 from custode.engine.upstream import Upstream
@@ -60,13 +60,19 @@ class Engine:
     def __init__(self, *, concurrency: int = 2000, flush_every: float = 1.0, reload_every: float = 2.0,
                  stats_every: float = 10.0, retention: float = 14 * 86400, sample: float = 600.0,
                  emit: Callable[[str], None] = print, own_process: bool = False, location: str = "local",
-                 leases: Any = None):
+                 leases: Any = None, source_address: str | None = None):
         self.location = location  # checks only the monitors whose locations name it
+        self.source_address = source_address  # the local address its checks connect from (``checks.source``)
         self.leases = leases or Whole()  # which of them: those of the slots it holds (``leases``)
         self.monitors: dict[int, MonitorRuntime] = {}
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = itertools.count()
-        self.batch = store.Batch()
+        # The loaded monitors with more than one location (``quorum``), and the frozen copy each batch carries, made
+        # again at a flush only when they changed.
+        self.several_ids: set[int] = set()
+        self.several: frozenset[int] = frozenset()
+        self.several_changed = False
+        self.batch = store.Batch(location=location)
         self.concurrency = concurrency
         self.flush_every, self.reload_every, self.stats_every = flush_every, reload_every, stats_every
         self.retention, self.sample = retention, sample
@@ -86,6 +92,7 @@ class Engine:
         self.maintenance: set[int] | None = None  # the assets in maintenance at the last look
 
     async def run(self) -> None:
+        source.address.set(self.source_address)  # in this task's context, which every check task inherits
         await self.reload()
         await self._stats()  # at once, so a watcher sees the monitors loaded without waiting 10 s
         loops = [self._schedule(), self._every(self.flush_every, self.flush), self._every(self.reload_every, self.reload),
@@ -120,7 +127,8 @@ class Engine:
             rows = await self._db(store.load_monitors, self.seen_changes)
             if self.monitors:
                 await self._forget_removed()
-            fresh = await self._install_all(rows)
+            located = await self._located(rows)
+            fresh = await self._install_all(rows, located)
             self.upstream.of_asset = await self._db(store.upstream_monitors)
             loaded, rows = len(rows), None  # the loading heap is garbage from here
             if loaded and self.own_process:
@@ -131,12 +139,18 @@ class Engine:
         for kind in REPORTED:
             await self._read_facts(kind)
 
-    async def _install_all(self, rows: list[Any]) -> list[MonitorRuntime]:
+    async def _located(self, rows: list[Any]) -> dict[int, str]:
+        """This location's own state of each monitor of ROWS checked from several: where its engine starts from
+        (the monitor's state is the verdict over every location's). One query, and none without such monitors."""
+        ids = [row.id for row in rows if len(row.locations) > 1 and self.location in row.locations]
+        return await self._db(quorum.location_states, self.location, ids) if ids else {}
+
+    async def _install_all(self, rows: list[Any], located: dict[int, str]) -> list[MonitorRuntime]:
         """Install ROWS; returns the new monitors. Every INSTALL_SLICE rows the loop runs what is waiting: 100,000
         rows take seconds to install, and checks already scheduled should not wait that long."""
         fresh = []
         for n, row in enumerate(rows, 1):
-            rt = self._install(row)
+            rt = self._install(row, located)
             if rt is not None:
                 fresh.append(rt)
             self.seen_changes = max(self.seen_changes or 0, row.version)
@@ -169,15 +183,18 @@ class Engine:
         ids = await self._db(store.monitor_ids)
         for gone in set(self.monitors) - ids:
             del self.monitors[gone]
+            self._note_several(gone, False)
 
-    def _install(self, row: Any) -> MonitorRuntime | None:
+    def _install(self, row: Any, located: dict[int, str]) -> MonitorRuntime | None:
         """Make ROW the monitor's current version. An edited monitor is checked at once, with what it is now;
-        a new one is returned, for ``_start_schedules``."""
+        a new one is returned, for ``_start_schedules``. A monitor with several locations starts from this
+        location's state (LOCATED), not the monitor's."""
         old = self.monitors.get(row.id)
         if old is not None and old.version == row.version:
             return None
         if self.location not in row.locations:  # another location's (or no longer this one's)
             self.monitors.pop(row.id, None)
+            self._note_several(row.id, False)
             return None
         try:
             if row.type in REPORTED:  # judged from what its job or agent reported (``_read_facts``)
@@ -189,18 +206,24 @@ class Engine:
         except Exception as e:  # a row edited by hand into something invalid: skip it, loudly
             log.error("monitor %s has an invalid spec, not checked: %s", row.key, e)
             self.monitors.pop(row.id, None)
+            self._note_several(row.id, False)
             return None
         same = self.shared.same
+        several = len(row.locations) > 1
+        state = located.get(row.id, State.UNKNOWN) if several else row.state
         rt = MonitorRuntime(id=row.id, key=spec.id, type=same(row.type), interval=row.interval, retries=row.retries,
-                            timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(row.state),
+                            timeout=same(row.timeout), spec=spec, asset_id=row.asset_id, state=same(state),
                             version=row.version, impact=same(row.impact), last_ping_at=row.last_ping_at,
                             last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
                             check=None if row.type == "push" or row.type in REPORTED else check_for(row.type),
-                            prepared=prepared)
+                            prepared=prepared, several=several)
         if old is not None:
-            rt.state, rt.in_maintenance, rt.generation = old.state, old.in_maintenance, old.generation + 1
+            rt.in_maintenance, rt.generation = old.in_maintenance, old.generation + 1
+            if old.several == several:  # else the state it held was the monitor's, or one location's
+                rt.state = old.state
             rt.facts = old.facts
         self.monitors[row.id] = rt
+        self._note_several(row.id, several)
         if row.paused:
             self._record_state(rt, State.PAUSED, "paused")
             return None
@@ -209,6 +232,11 @@ class Engine:
             self._push(rt)
             return None
         return rt
+
+    def _note_several(self, monitor_id: int, several: bool) -> None:
+        if several != (monitor_id in self.several_ids):
+            (self.several_ids.add if several else self.several_ids.discard)(monitor_id)
+            self.several_changed = True
 
     async def _mark_maintenance(self, *, changed: bool) -> None:
         """Flag the monitors of assets in maintenance; a walk of every monitor only when the assets or the
@@ -374,7 +402,10 @@ class Engine:
     async def flush(self) -> None:
         if not len(self.batch):
             return
-        batch, self.batch = self.batch, store.Batch()
+        if self.several_changed:
+            self.several, self.several_changed = frozenset(self.several_ids), False
+        batch, self.batch = self.batch, store.Batch(location=self.location)
+        batch.several = self.several
         try:
             refused = await self._db(store.write, batch)
         except Exception:

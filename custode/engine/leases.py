@@ -41,6 +41,7 @@ from django.utils import timezone
 from custode.engine.models import EngineProcess, SlotLease
 from custode.lib.env import SettingError
 from custode.monitors.models import Monitor
+from custode.results.models import LocationState
 
 log = logging.getLogger("custode.engine")
 
@@ -50,6 +51,7 @@ SLOTS = 256  # enough to share among dozens of engines evenly; few enough that a
 LEASE_MIN, LEASE_MAX = 4.0, 30.0
 
 ENGINES, LEASES, MONITORS = EngineProcess._meta.db_table, SlotLease._meta.db_table, Monitor._meta.db_table
+LOCATIONS = LocationState._meta.db_table
 
 
 def lease_for(shortest: float) -> float:
@@ -190,7 +192,7 @@ class Leases:
 
     async def _gain(self, engine: Any, slots: set[int]) -> None:
         """Schedule SLOTS' monitors from their last check, as their previous engine would have."""
-        last = await self._db(last_checks, sorted(slots))
+        last = await self._db(last_checks, sorted(slots), self.location)
         now_wall, now = time.time(), time.monotonic()
         self.owned |= slots
         for rt in engine.monitors.values():
@@ -322,10 +324,15 @@ def leave(engine_id: int, location: str) -> None:
         EngineProcess.objects.filter(id=engine_id).delete()
 
 
-def last_checks(slots: list[int]) -> dict[int, tuple[Any, str]]:
-    """Each monitor of SLOTS: its last check time and its state, as its previous engine left them."""
+def last_checks(slots: list[int], location: str) -> dict[int, tuple[Any, str]]:
+    """Each monitor of SLOTS: its last check time and its state, as its previous engine left them; of a monitor
+    with several locations, those of LOCATION (none yet when it never checked it), not the monitor's."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, last_check_at, state FROM {MONITORS} WHERE id %% {SLOTS} = ANY(%s)", [slots])
+        cursor.execute(f"""SELECT m.id, CASE WHEN jsonb_array_length(m.locations) > 1 THEN l.last_check_at
+                                            ELSE m.last_check_at END,
+                                  CASE WHEN jsonb_array_length(m.locations) > 1 THEN l.state ELSE m.state END
+                           FROM {MONITORS} m LEFT JOIN {LOCATIONS} l ON l.monitor_id = m.id AND l.location = %s
+                           WHERE m.id %% {SLOTS} = ANY(%s)""", [location, slots])
         return {monitor_id: (at, state) for monitor_id, at, state in cursor.fetchall()}
 
 

@@ -10,6 +10,7 @@ import resource
 import signal
 import sys
 
+from custode.checks import source
 from custode.engine.engine import Engine
 from custode.lib import durations
 from custode.lib.env import SettingError
@@ -72,14 +73,17 @@ async def serve(engine: Engine) -> None:
     await engine.run()
 
 
-def run(location: str = "local") -> None:
-    """Run the engine of LOCATION until SIGTERM: sharing its monitors by leases on PostgreSQL, alone on SQLite."""
+def run(location: str = "local", source_address: str | None = None) -> None:
+    """Run the engine of LOCATION until SIGTERM: sharing its monitors by leases on PostgreSQL, alone on SQLite;
+    its checks connect from SOURCE_ADDRESS when given."""
     import uvloop
 
     from custode.engine.leases import sharing
 
     if not LOCATION.fullmatch(location):
         raise SettingError(f"--location {location!r}: {LOCATION_RULE}")
+    if source_address is not None and (problem := source.usable(source_address)):
+        raise SettingError(f"--source-address {source_address!r}: {problem}")
     leases = sharing(location)  # on SQLite, refused here if another engine runs
     fds = raise_fd_limit()
     options = settings_from_env()
@@ -94,7 +98,8 @@ def run(location: str = "local") -> None:
     # default) costs more than the garbage it finds. The loaded monitors are frozen out of collections.
     gc.set_threshold(50_000, 50, 100)
     engine = Engine(concurrency=concurrency, retention=options["retention"], sample=options["sample"], emit=emit,
-                    own_process=True, location=location, leases=leases)
-    log.info("engine started: location %s, concurrency %d", location, concurrency)
+                    own_process=True, location=location, leases=leases, source_address=source_address)
+    log.info("engine started: location %s, concurrency %d%s", location, concurrency,
+             f", checks from {source_address}" if source_address else "")
     uvloop.run(serve(engine))
     log.info("engine stopped")

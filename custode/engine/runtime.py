@@ -47,6 +47,7 @@ class MonitorRuntime:
     failing_since: Any = None  # the time of the first failed check of the failures going on, None while none
     last_status: str = ""  # the last result's, and the slot of time whose up result was kept (``Engine._keep``)
     raw_slot: int = -1
+    several: bool = False  # checked from more than one location: ``state`` is this location's (``quorum``)
 
     def offset(self) -> float:
         """A stable place within the interval, so monitors spread evenly instead of firing together."""

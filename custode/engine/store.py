@@ -23,6 +23,7 @@ from custode.assets.models import Asset
 from custode.backups.models import BackupJob
 from custode.backups.services import backup_facts
 from custode.directory.models import Provider
+from custode.engine import quorum
 from custode.lib import rowsets
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Impact, Monitor
@@ -53,6 +54,10 @@ class Transition:
 class Batch:
     observations: list[Observation] = field(default_factory=list)
     transitions: list[Transition] = field(default_factory=list)
+    location: str = "local"  # whose engine found them
+    # The monitors checked from more than one location: what this batch finds of them is its location's state, and
+    # the monitor's own is the verdict over its locations (``quorum``). The same object for every batch of an engine.
+    several: frozenset[int] = frozenset()
 
     def __len__(self) -> int:
         return len(self.observations) + len(self.transitions)
@@ -68,23 +73,46 @@ def write(batch: Batch) -> list[Transition]:
     of two (on PostgreSQL a state change rewrites every index entry of the row; at a storm of 100,000 the
     second version cost a fifth of the batch). All of it commits together:
     nothing is kept back in memory past the batch, so a crash loses only the batch not yet written (one
-    flush interval, or the backlog while the database is away: ``Engine._bound_backlog``). One engine
-    writes results to a database.
+    flush interval, or the backlog while the database is away: ``Engine._bound_backlog``).
+
+    The batch's monitors with several locations are judged first (``quorum.judge``, which locks them): their
+    transitions are their location's, and what moves the monitor, counts in its rollups and is its latest reason
+    is the verdict over its locations. Without such monitors in the batch, nothing more is asked of the database.
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
+            judged = quorum.judge(cursor, batch, _time_text()) if batch.several else None
+            transitions = batch.transitions if judged is None else _own(batch, judged)
             latest: dict[int, tuple] = {}
             if batch.observations:
                 rows = _rows(batch.observations)
                 kept = [row for row, o in zip(rows, batch.observations) if o.keep]
                 if kept:
                     _insert_results(cursor, kept)
+                if judged is not None:
+                    rows = _as_judged(rows, judged)
                 cursor.execute(_rollup_sql(connection.vendor), [rowsets.param(rows)])
                 latest = {row[0]: row for row in rows}  # each monitor's last observation in the batch
-            refused = _transitions(cursor, batch.transitions, latest) if batch.transitions else []
+            refused = _transitions(cursor, transitions, latest) if transitions else []
             if latest:  # those whose latest result no state move wrote
                 cursor.execute(_latest_sql(), [rowsets.param(latest.values())])
+            if judged is not None:  # a verdict is never refused (its monitor is locked): the engine keeps its own
+                refused = [t for t in refused if t.monitor_id not in batch.several]
             return refused
+
+
+def _own(batch: Batch, judged: quorum.Judged) -> list[Transition]:
+    """The transitions that move monitors: those of monitors with one location, then the verdicts that changed."""
+    several = batch.several
+    return [t for t in batch.transitions if t.monitor_id not in several] + [Transition(*m) for m in judged.moves]
+
+
+def _as_judged(rows: list[tuple], judged: quorum.Judged) -> list[tuple]:
+    """ROWS (``_rows``) with those of the monitors JUDGED by quorum counting as their verdict (the status their
+    rollups count, where it is one) and carrying its reason."""
+    counted, reasons = judged.counted, judged.reasons
+    return [row if row[0] not in reasons else
+            (row[0], row[1], counted[row[0]] or row[2], row[3], reasons[row[0]][:300]) for row in rows]
 
 
 RESULTS = CheckResult._meta.db_table

@@ -88,3 +88,23 @@ class Ping(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["monitor", "at"])]
+
+
+class LocationState(models.Model):
+    """What one location sees of a monitor checked from several (``locations``): the engine of that location
+    keeps it, and the monitor's own state is the verdict over them (``custode.engine.quorum``).
+
+    ``last_check_at`` says whether the location still speaks: one silent for longer than three intervals and a
+    timeout (its engine dead) is not counted in the verdict. Monitors with one location have no rows here."""
+
+    monitor = models.ForeignKey("monitors.Monitor", on_delete=models.CASCADE, related_name="location_states",
+                                db_index=False)
+    location = models.CharField(max_length=32)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.UNKNOWN)
+    reason = models.CharField(max_length=300, blank=True)
+    since = models.DateTimeField(blank=True, null=True)
+    last_check_at = models.DateTimeField(blank=True, null=True)
+
+    class Meta:
+        ordering = ["monitor", "location"]
+        constraints = [models.UniqueConstraint(fields=["monitor", "location"], name="location_state_per_monitor")]

@@ -42,6 +42,12 @@ GROUP = {
 }
 
 
+def checked_from(locations: list[str]) -> str:
+    """'Checked from Milan, Frankfurt and Madrid': a component's locations, as the config names them, title-cased."""
+    names = [name.replace("_", " ").title() for name in locations]
+    return gettext("Checked from %(places)s") % {"places": wording.join(names, translation.get_language())}
+
+
 def overall_state(state: str) -> str:
     return str(OVERALL[state])
 

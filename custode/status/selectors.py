@@ -55,6 +55,7 @@ class Component:
     state: str
     days: list[Day] = field(default_factory=list)
     uptime: float | None = None  # percent over the bar's days
+    checked_from: list[str] = field(default_factory=list)  # the locations of its monitors checked from several
 
     @property
     def key(self) -> str:
@@ -232,17 +233,20 @@ def _components(audience: Audience, in_maintenance: set[int], in_incident: set[i
                 days: list[dt.date], bars: dict, now: dt.datetime) -> list[Component]:
     assets = Asset.objects.filter(pk__in=audience.asset_ids).select_related("customer").order_by("name", "key")
     monitors: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for asset_id, state, impact in Monitor.objects.filter(asset__in=audience.asset_ids, paused=False).values_list(
-        "asset_id", "state", "impact"
-    ):
+    places: dict[int, list[str]] = defaultdict(list)
+    for asset_id, state, impact, locations in Monitor.objects.filter(
+        asset__in=audience.asset_ids, paused=False
+    ).values_list("asset_id", "state", "impact", "locations"):
         monitors[asset_id].append((state, impact))
+        if len(locations) > 1:
+            places[asset_id] += [name for name in locations if name not in places[asset_id]]
     tz = wording.zone(audience.provider.timezone)
     touched = _incident_days(incidents, tz, days, now)
     components = []
     for asset in assets:
         state = health.component_state(monitors.get(asset.pk, ()), in_maintenance=asset.pk in in_maintenance,
                                        in_incident=asset.pk in in_incident)
-        component = Component(asset, state)
+        component = Component(asset, state, checked_from=places.get(asset.pk, []))
         component.days = [_day(d, bars.get((asset.pk, d)), touched.get((asset.pk, d), 0)) for d in days]
         component.uptime = _percent(_total(bars, asset.pk, days))
         components.append(component)

@@ -27,7 +27,7 @@ GAP = dt.timedelta(seconds=SILENT_AFTER * INTERVAL)  # samples further apart are
 def asset_detail(key: str) -> Asset:
     """The asset KEY with its customer, agent, dependencies and monitors (by key); NotFound if none."""
     asset = (Asset.objects.select_related("customer", "agent")
-             .prefetch_related(Prefetch("monitors", Monitor.objects.order_by("key")),
+             .prefetch_related(Prefetch("monitors", Monitor.objects.order_by("key").prefetch_related("location_states")),
                                Prefetch("depends_on", Asset.objects.order_by("name", "key")))
              .filter(key=key).first())
     if asset is None:

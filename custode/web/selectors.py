@@ -175,7 +175,7 @@ def customer_rows() -> QuerySet[Customer]:
 
 def customer_detail(key: str) -> Customer:
     """The customer KEY with plan, contacts, and assets each with its monitors (``assets_shown``); NotFound if none."""
-    monitors = Prefetch("monitors", Monitor.objects.order_by("key"))
+    monitors = Prefetch("monitors", Monitor.objects.order_by("key").prefetch_related("location_states"))
     assets = Prefetch("assets", Asset.objects.prefetch_related(monitors).order_by("name", "pk"), to_attr="assets_shown")
     customer = Customer.objects.select_related("plan").prefetch_related("contacts", assets).filter(key=key).first()
     if customer is None:

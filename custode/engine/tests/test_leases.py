@@ -66,3 +66,20 @@ def test_engines_take_their_fair_share_and_the_expired_slots_of_a_dead_one():
     assert leases.renew(second, "milan", 10) == (set(range(SLOTS)), SLOTS)
     leases.leave(second, "milan")
     assert not SlotLease.objects.filter(location="milan", engine_id__isnull=False).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="leases are PostgreSQL's")
+def test_a_taken_over_monitor_of_several_locations_continues_from_its_own_locations_last_check():
+    from custode.results.models import LocationState
+    from custode.testing import factories
+
+    one = factories.monitor(state="down", last_check_at=ago(5))
+    both = factories.monitor(locations=["milan", "madrid"], state="up", last_check_at=ago(1))
+    LocationState.objects.create(monitor=both, location="milan", state="down", last_check_at=ago(30))
+    never = factories.monitor(locations=["milan", "madrid"], state="up", last_check_at=ago(1))
+
+    last = leases.last_checks(sorted({m.pk % SLOTS for m in (one, both, never)}), "milan")
+
+    assert last[one.pk][1] == "down" and last[both.pk][1] == "down" and last[never.pk] == (None, None)
+    assert abs((ago(30) - last[both.pk][0]).total_seconds()) < 5

@@ -23,6 +23,7 @@ from custode.engine.tests.counting import CountingTarget
 from custode.engine.tests.harness import wait_for
 from custode.monitors.models import Monitor
 from custode.server.tests.processes import Child, custode_env, shared_database_url
+from custode.testing.asgi_server import free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.skipif(connection.vendor != "postgresql", reason="engines share a location on PostgreSQL")]
@@ -34,7 +35,7 @@ INTERVAL = 6  # seconds: a lease of 4 s (the shortest), renewed every second
 @pytest.fixture
 def counted():
     """6,000 HTTP monitors, UP, every INTERVAL, each with its own URL on one counting target."""
-    target = CountingTarget(22101)
+    target = CountingTarget(free_port())
     asset = Asset.objects.create(key="shared", kind="server", name="shared")
     now = dt.datetime.now(dt.timezone.utc)
     Monitor.objects.bulk_create(

@@ -31,6 +31,11 @@ def state_word(state):
 
 
 @register.filter
+def checked_from(locations):
+    return labels.checked_from(locations)
+
+
+@register.filter
 def group_word(heading):
     return labels.group_heading(heading)
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext, gettext_lazy
 from custode.checks import reasons
 from custode.incidents import contexts, wording
 from custode.lib import links
+from custode.results.locations import monitor_locations
 from custode.tickets.models import Priority, Status as TicketStatus
 
 register = template.Library()
@@ -22,6 +23,12 @@ def monitor_target(monitor) -> str:
     if spec.get("host"):
         return f"{spec['host']}:{spec['port']}" if spec.get("port") else spec["host"]
     return spec.get("name", "")
+
+
+@register.filter
+def by_location(monitor) -> list:
+    """A monitor checked from several locations: each of them as its engine sees it (``results.locations``)."""
+    return monitor_locations(monitor) or []
 
 
 @register.filter

@@ -160,3 +160,24 @@ def test_a_technician_reads_the_page_in_their_language(client, nas):
     enrolled("bianchi-nas")
     html = page(client, "bianchi-nas")
     assert "Agente" in html and "Monitores" in html
+
+
+def test_a_monitor_checked_from_several_locations_shows_a_row_for_each(staff_client, world):
+    from custode.results.models import LocationState
+
+    monitor = world.nas_ping
+    monitor.locations, monitor.quorum, monitor.state = ["milan", "madrid", "paris"], 2, "up"
+    monitor.save()
+    now = timezone.now()
+    LocationState.objects.create(monitor=monitor, location="madrid", state="down", reason="no reply to ping from nas",
+                                 since=now, last_check_at=now)
+    LocationState.objects.create(monitor=monitor, location="milan", state="up", since=now,
+                                 last_check_at=now - dt.timedelta(hours=1))
+
+    html = page(staff_client, monitor.asset.key)
+
+    rows = re.findall(r'<tr class="monitor-location">(.*?)</tr>', html, re.S)
+    assert ["from milan" in rows[0], "from madrid" in rows[1], "from paris" in rows[2]] == [True] * 3
+    assert "no recent check: not counted" in rows[0]  # an hour without a check, every 60 s
+    assert "no reply to ping from nas" in rows[1] and "Down" in rows[1]
+    assert "not yet checked" in rows[2]

@@ -10,7 +10,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--location", default="local",
                             help="check the monitors whose locations name this one (default: local)")
+        parser.add_argument("--source-address", metavar="IP",
+                            help="connect from this local address: honoured by the http, tls, tcp, smtp and dns "
+                                 "checks (not ping, mysql, postgres, redis); default: the system's choice")
 
     def handle(self, *args, **options):
         require_migrated()
-        run(options["location"])
+        run(options["location"], options["source_address"])
