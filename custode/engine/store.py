@@ -19,8 +19,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Max
 
+from custode.agents.models import MONITOR_TYPE as AGENT
+from custode.agents.services import agent_facts_since
 from custode.assets.models import Asset
-from custode.backups.models import BackupJob
+from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.backups.services import backup_facts
 from custode.directory.models import Provider
 from custode.lib import rowsets
@@ -318,6 +320,11 @@ def backup_facts_since(since: dt.datetime | None) -> list[tuple[int, Any, dt.dat
     jobs = list(jobs)
     tz = Provider.get().timezone if jobs else ""
     return [(job.monitor_id, backup_facts(job, tz), job.changed_at) for job in jobs]
+
+
+def facts_since(kind: str, since: dt.datetime | None) -> list[tuple[int, Any, dt.datetime]]:
+    """(monitor id, facts, changed at) of the backup jobs or agents (KIND, their monitors' type) changed after SINCE."""
+    return {BACKUP: backup_facts_since, AGENT: agent_facts_since}[kind](since)
 
 
 def assets_in_maintenance(now: dt.datetime) -> set[int]:
