@@ -29,6 +29,7 @@ KEEP = 100_000  # results kept while the server is away
 CHUNK = 5_000  # results (or state changes) in one post
 FIRST_WAIT, LONGEST_WAIT = 1.0, 30.0  # seconds before trying again after a failure: doubling from the first
 TIMEOUT = 10.0
+TELL_DROPPED_EVERY = 60.0  # seconds between log lines about results dropped
 
 
 class Away(Exception):
@@ -105,6 +106,7 @@ class HttpStore:
         self.pending: deque[Pending] = deque()
         self.kept = 0  # results in PENDING
         self.dropped = 0  # results dropped since the server went away
+        self.told_dropped = float("-inf")  # when that was last logged
         self.wait, self.next_try, self.away = FIRST_WAIT, 0.0, ""
         self._take(first)
 
@@ -207,8 +209,10 @@ class HttpStore:
             self.dropped += cut
             if not excess:
                 break
-        log.warning("the server is still away: %d results kept, the oldest dropped (%d since it went away)",
-                    self.kept, self.dropped)
+        if time.monotonic() - self.told_dropped >= TELL_DROPPED_EVERY:
+            self.told_dropped = time.monotonic()
+            log.warning("the server is still away: %d results kept, the oldest dropped (%d since it went away)",
+                        self.kept, self.dropped)
 
     def _without_elsewhere(self, item: Pending, refusal: Refused) -> bool:
         """Whether the server refused ITEM only for results of monitors no longer this location's: then those

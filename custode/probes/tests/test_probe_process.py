@@ -1,5 +1,5 @@
 """`custode probe` as a real process against a real `custode web`, checking a loopback target: its results are
-stored as a local engine's; HTTPS with a private CA (--ca-file); nothing lost across a restart of the server;
+stored as a local engine's, with no database where it runs; HTTPS with a private CA (--ca-file); nothing lost across a restart of the server;
 a wrong token, address or location stops it at start with the reason."""
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ def world(tmp_path):
     token = factories.probe("milan")[1]
     port = free_port()
     env = {**custode_env(tmp_path, port, database_url=shared_database_url()), "CUSTODE_RESULTS_SAMPLE": "0"}
+    no_database = {**env, "CUSTODE_DATABASE_URL": f"sqlite://{tmp_path}/no-such-dir/custode.sqlite3"}
     yield {"target": target, "monitor": monitor, "token": token, "port": port, "env": env,
-           "url": f"http://127.0.0.1:{port}"}
+           "probe_env": no_database, "url": f"http://127.0.0.1:{port}"}
     target.close()
 
 
@@ -50,7 +51,7 @@ def web(world) -> Iterator[Child]:
 
 def probe(world, *options: str, url: str | None = None) -> contextlib.AbstractContextManager[Child]:
     return running("probe", "--server", url or world["url"], "--token", world["token"], "--location", "milan",
-                   *options, env=world["env"])
+                   *options, env=world["probe_env"])
 
 
 def stored() -> int:
@@ -93,7 +94,7 @@ def probe_running(world) -> Iterator[Child]:
     """A probe started against a server that runs, left running after the server stops."""
     with web(world):
         child = Child("probe", "--server", world["url"], "--token", world["token"], "--location", "milan",
-                      env=world["env"])
+                      env=world["probe_env"])
         child.wait_for(r"probe started", timeout=60)
     try:
         yield child
@@ -129,7 +130,7 @@ def test_a_wrong_start_is_one_clear_line_and_exit_1(world, change, said):
             "--location", change.get("location", "milan")]
     if "ca_file" in change:
         args += ["--ca-file", change["ca_file"]]
-    with web(world), running(*args, env=world["env"]) as child:
+    with web(world), running(*args, env=world["probe_env"]) as child:
         child.wait_for(said, timeout=60)
         assert child.proc.wait(30) == 1
     assert not stored()
