@@ -61,7 +61,7 @@ class Engine:
                  stats_every: float = 10.0, retention: float = 14 * 86400, sample: float = 600.0,
                  emit: Callable[[str], None] = print, own_process: bool = False, location: str = "local",
                  leases: Any = None, store: Any = store):
-        self.store = store  # where monitors are read and results written: ``store``'s database, or a probe's server
+        self.store = store  # reads monitors, writes results: ``custode.engine.store`` (the database), or a probe's
         self.location = location  # checks only the monitors whose locations name it
         self.leases = leases or Whole()  # which of them: those of the slots it holds (``leases``)
         self.monitors: dict[int, MonitorRuntime] = {}

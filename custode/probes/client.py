@@ -63,7 +63,7 @@ class Server:
             response = self.client.request(method, self.url + path, **options)
         except httpx.HTTPError as e:
             raise Away(f"{type(e).__name__}: {e}") from None
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code in (408, 429):
             raise Away(f"the server answered {response.status_code}")
         try:
             body = response.json()
@@ -218,8 +218,8 @@ class HttpStore:
         """Whether the server refused ITEM only for results of monitors no longer this location's: then those
         are taken out of it (moved or removed meanwhile), and it is posted again."""
         errors = refusal.detail if refusal.status == 422 and isinstance(refusal.detail, list) else []
-        located = [item_of(item, e.get("loc")) if isinstance(e, dict) and e.get("type") == "elsewhere" else None
-                   for e in errors]
+        located = [_monitor_at(item, e.get("loc")) if isinstance(e, dict) and e.get("type") == "elsewhere"
+                   else None for e in errors]
         if not located or None in located:
             return False
         gone = set(located)
@@ -256,12 +256,12 @@ class HttpStore:
         self.away, self.wait, self.next_try, self.dropped = "", FIRST_WAIT, 0.0, 0
 
 
-def item_of(item: Pending, loc: list[Any]) -> int | None:
+def _monitor_at(item: Pending, loc: list[Any]) -> int | None:
     """The monitor of the result or state change at LOC (["body", "observations", 3, "monitor"]) in ITEM."""
-    if not isinstance(loc, list) or len(loc) != 4 or loc[1] not in ("observations", "transitions") or not isinstance(loc[2], int):
+    if not isinstance(loc, list) or len(loc) != 4 or loc[1] not in ("observations", "transitions"):
         return None
-    items = getattr(item, loc[1])
-    return items[loc[2]].monitor_id if 0 <= loc[2] < len(items) else None
+    items, n = getattr(item, loc[1]), loc[2]
+    return items[n].monitor_id if isinstance(n, int) and 0 <= n < len(items) else None
 
 
 def _row(item: dict[str, Any]) -> MonitorRow:

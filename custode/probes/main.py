@@ -26,6 +26,9 @@ def connect(url: str, token: str, location: str, ca_file: str | None) -> HttpSto
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise SettingError(f"--server {url!r}: give the server's address, like https://custode.example.com")
+    if parts.scheme == "http":
+        log.warning("--server %s is plain HTTP: the token and the results travel unencrypted; use https:// unless "
+                    "the network between them is your own", url)
     if not LOCATION.fullmatch(location) or location == LOCAL:
         rule = LOCATION_RULE if location != LOCAL else "'local' is the server's own engines' location"
         raise SettingError(f"--location {location!r}: {rule}")

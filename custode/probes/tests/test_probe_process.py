@@ -1,6 +1,6 @@
 """`custode probe` as a real process against a real `custode web`, checking a loopback target: its results are
-stored as a local engine's, with no database where it runs; HTTPS with a private CA (--ca-file); nothing lost across a restart of the server;
-a wrong token, address or location stops it at start with the reason."""
+stored as a local engine's, with no database where it runs; HTTPS with a private CA (--ca-file); nothing lost
+across a restart of the server; a wrong token, address or location stops it at start with the reason."""
 
 from __future__ import annotations
 
@@ -161,7 +161,8 @@ def tls_front(backend: int, ca: trustme.CA) -> Iterator[str]:
         to_reader, to_writer = await asyncio.open_connection("127.0.0.1", backend)
         await asyncio.gather(pipe(reader, to_writer), pipe(to_reader, writer))
 
-    server = asyncio.run_coroutine_threadsafe(asyncio.start_server(serve, "127.0.0.1", port, ssl=context), loop).result()
+    listening = asyncio.start_server(serve, "127.0.0.1", port, ssl=context)
+    server = asyncio.run_coroutine_threadsafe(listening, loop).result()
     try:
         yield f"https://127.0.0.1:{port}"
     finally:

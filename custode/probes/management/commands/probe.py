@@ -9,7 +9,8 @@ class Command(BaseCommand):
     requires_system_checks = []  # no database, no models of its own to check: a probe machine has neither
 
     def add_arguments(self, parser):
-        parser.add_argument("--server", required=True, metavar="URL", help="the server, like https://custode.example.com")
+        parser.add_argument("--server", required=True, metavar="URL",
+                            help="the server, like https://custode.example.com")
         parser.add_argument("--token", required=True, metavar="T", help="the probe's token (`custode probes add NAME`)")
         parser.add_argument("--location", required=True, metavar="NAME", help="the location it checks from")
         parser.add_argument("--ca-file", metavar="PEM", help="the CA that signed the server's certificate, if private")
