@@ -42,7 +42,8 @@ def test_a_silent_probe_is_one_alert_to_each_staff_channel_however_often_it_is_l
     assert subjects == {"Probe milan silent since 14:05", "La sonda milan tace dalle 14:05",
                         "La sonda milan no da señales desde las 14:05"}
     body = Message.objects.get(recipient="tom@example.com").body
-    assert "Its 1 monitor get no results until it is back: none of them is marked DOWN" in body
+    assert "Its one monitor gets no results until it is back: it is not marked DOWN meanwhile" in body
+    assert "Il suo unico monitor resta senza risultati" in Message.objects.get(recipient="giulia@example.com").body
     assert Monitor.objects.get().state == "up"
 
 
