@@ -17,6 +17,8 @@ COMMANDS = {
     "createadmin": "create an administrator, or reset the password of an existing user",
     "token": "create an API token: custode token create USERNAME [--write] [--name NAME]",
     "agent-token": "create an agent's enrolment token: custode agent-token create --asset ID [--expires 24h]",
+    "probe": "run a remote probe: custode probe --server URL --token T --location NAME [--ca-file PEM]",
+    "probes": "add, list or revoke remote probes: custode probes add|list|revoke [NAME]",
     "report": "write a customer's monthly report: custode report --customer ID --month YYYY-MM [--format pdf|html] -o FILE",
     "migrate": "bring the database schema up to date",
 }

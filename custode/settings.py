@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "custode.web",
     "custode.results",
     "custode.engine",
+    "custode.probes",
     "custode.incidents",
     "custode.tickets",
     "custode.notify",

@@ -3,7 +3,8 @@ static files, never a CDN: the docs work offline)."""
 
 from ninja import NinjaAPI, Swagger
 
-from custode.api import agents, backups, customers, errors, evidence, expiries, incidents, patches, subscribers, tickets
+from custode.api import (agents, backups, customers, errors, evidence, expiries, incidents, patches, probes, subscribers,
+                         tickets)
 from custode.api.auth import TokenAuth
 from custode.api.crud import router_for
 from custode.api.methods import wrap_patterns
@@ -37,7 +38,8 @@ api = Api(
     description="Customers, contacts, assets, monitors, maintenance windows and plans of a managed-service "
     "provider; its incidents, the delivery log of the messages telling of them, and the public status page's "
     "subscribers; the service desk's tickets with their SLA clocks, and each customer's hours bank. "
-    "Authenticate with `Authorization: Bearer <token>` (`custode token create USERNAME [--write]`).",
+    "Authenticate with `Authorization: Bearer <token>` (`custode token create USERNAME [--write]`); the "
+    "`/probe/` routes, with a remote probe's own token (`custode probes add NAME`).",
     auth=TokenAuth(),
     parser=errors.QueryParser(),
     urls_namespace="api",
@@ -58,3 +60,4 @@ api.add_router("/callbacks", callbacks)
 api.add_router("/backups", backups.backups)
 api.add_router("/assets", agents.agents)
 api.add_router("/assets", expiries.expiries)
+api.add_router("/probe", probes.probe)

@@ -33,7 +33,6 @@ from django.db import close_old_connections, connections
 
 from custode.agents import verdict as agents
 from custode.agents.models import MONITOR_TYPE as AGENT
-from custode.agents.services import agent_facts_since
 from custode.backups import verdict as backups
 from custode.backups.models import MONITOR_TYPE as BACKUP
 from custode.checks import push, source
@@ -41,6 +40,7 @@ from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
 from custode.checks.result import Result, Status
 from custode.engine import quorum, store
+from custode.engine.store import Batch
 from custode.engine.leases import SLOTS, Whole
 from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
 from custode.engine.upstream import Upstream
@@ -60,7 +60,8 @@ class Engine:
     def __init__(self, *, concurrency: int = 2000, flush_every: float = 1.0, reload_every: float = 2.0,
                  stats_every: float = 10.0, retention: float = 14 * 86400, sample: float = 600.0,
                  emit: Callable[[str], None] = print, own_process: bool = False, location: str = "local",
-                 leases: Any = None, source_address: str | None = None):
+                 leases: Any = None, source_address: str | None = None, store: Any = store):
+        self.store = store  # reads monitors, writes results: ``custode.engine.store`` (the database), or a probe's
         self.location = location  # checks only the monitors whose locations name it
         self.source_address = source_address  # the local address its checks connect from (``checks.source``)
         self.leases = leases or Whole()  # which of them: those of the slots it holds (``leases``)
@@ -72,7 +73,7 @@ class Engine:
         self.several_ids: set[int] = set()
         self.several: frozenset[int] = frozenset()
         self.several_changed = False
-        self.batch = store.Batch(location=location)
+        self.batch = Batch(location=location)
         self.concurrency = concurrency
         self.flush_every, self.reload_every, self.stats_every = flush_every, reload_every, stats_every
         self.retention, self.sample = retention, sample
@@ -120,16 +121,16 @@ class Engine:
     # -- loading monitors ---------------------------------------------------------------------
 
     async def reload(self) -> None:
-        fingerprint = await self._db(store.fingerprint)
+        fingerprint = await self._db(self.store.fingerprint)
         loaded = 0
         if fingerprint != self.fingerprint:
             self.fingerprint = fingerprint
-            rows = await self._db(store.load_monitors, self.seen_changes)
+            rows = await self._db(self.store.load_monitors, self.seen_changes)
             if self.monitors:
                 await self._forget_removed()
             located = await self._located(rows)
             fresh = await self._install_all(rows, located)
-            self.upstream.of_asset = await self._db(store.upstream_monitors)
+            self.upstream.of_asset = await self._db(self.store.upstream_monitors)
             loaded, rows = len(rows), None  # the loading heap is garbage from here
             if loaded and self.own_process:
                 settle_memory(returned=loaded > 1000)
@@ -143,7 +144,7 @@ class Engine:
         """This location's own state of each monitor of ROWS checked from several: where its engine starts from
         (the monitor's state is the verdict over every location's). One query, and none without such monitors."""
         ids = [row.id for row in rows if len(row.locations) > 1 and self.location in row.locations]
-        return await self._db(quorum.location_states, self.location, ids) if ids else {}
+        return await self._db(self.store.location_states, self.location, ids) if ids else {}
 
     async def _install_all(self, rows: list[Any], located: dict[int, str]) -> list[MonitorRuntime]:
         """Install ROWS; returns the new monitors. Every INSTALL_SLICE rows the loop runs what is waiting: 100,000
@@ -180,7 +181,7 @@ class Engine:
                 self._push(rt)
 
     async def _forget_removed(self) -> None:
-        ids = await self._db(store.monitor_ids)
+        ids = await self._db(self.store.monitor_ids)
         for gone in set(self.monitors) - ids:
             del self.monitors[gone]
             self._note_several(gone, False)
@@ -241,7 +242,7 @@ class Engine:
     async def _mark_maintenance(self, *, changed: bool) -> None:
         """Flag the monitors of assets in maintenance; a walk of every monitor only when the assets or the
         monitors CHANGED."""
-        assets = await self._db(store.assets_in_maintenance, utcnow())
+        assets = await self._db(self.store.assets_in_maintenance, utcnow())
         if assets == self.maintenance and not changed:
             return
         self.maintenance = assets
@@ -249,7 +250,7 @@ class Engine:
             rt.in_maintenance = rt.asset_id in assets
 
     async def _read_pings(self) -> None:
-        for monitor_id, at, kind in await self._db(store.pings_since, self.seen_pings):
+        for monitor_id, at, kind in await self._db(self.store.pings_since, self.seen_pings):
             rt = self.monitors.get(monitor_id)
             if rt is not None:
                 rt.last_ping_at, rt.last_ping_kind = at, kind
@@ -263,7 +264,7 @@ class Engine:
         newest seen: a report committed late is read then, and reading one twice changes nothing."""
         seen = self.seen_facts[kind]
         since = None if seen is None else seen - BACKUP_OVERLAP
-        for monitor_id, facts, changed_at in await self._db(REPORTED[kind][0], since):
+        for monitor_id, facts, changed_at in await self._db(self.store.facts_since, kind, since):
             rt = self.monitors.get(monitor_id)
             if rt is not None:
                 rt.facts = facts
@@ -346,7 +347,7 @@ class Engine:
     async def _execute(self, rt: MonitorRuntime) -> Result | None:
         reported = REPORTED.get(rt.type)
         if reported is not None:
-            return reported[1](rt.facts, utcnow())
+            return reported(rt.facts, utcnow())
         if rt.type == "push":
             return push.evaluate(last_ping_at=rt.last_ping_at, last_kind=rt.last_ping_kind, interval=rt.interval,
                                  grace=rt.spec.grace, now=utcnow(), created_at=rt.created_at)
@@ -404,10 +405,10 @@ class Engine:
             return
         if self.several_changed:
             self.several, self.several_changed = frozenset(self.several_ids), False
-        batch, self.batch = self.batch, store.Batch(location=self.location)
+        batch, self.batch = self.batch, Batch(location=self.location)
         batch.several = self.several
         try:
-            refused = await self._db(store.write, batch)
+            refused = await self._db(self.store.write, batch)
         except Exception:
             log.exception("writing %d results failed; keeping them for the next attempt", len(batch))
             self.batch.observations[:0] = batch.observations
@@ -415,7 +416,7 @@ class Engine:
             self._bound_backlog()
             return
         if refused:  # someone else moved these states meanwhile: believe the database
-            for monitor_id, state in (await self._db(store.states, [t.monitor_id for t in refused])).items():
+            for monitor_id, state in (await self._db(self.store.states, [t.monitor_id for t in refused])).items():
                 if monitor_id in self.monitors:
                     self.monitors[monitor_id].state = state
 
@@ -432,7 +433,7 @@ class Engine:
 
     async def prune(self) -> None:
         before = utcnow() - dt.timedelta(seconds=self.retention)
-        removed = await self._db(store.prune_results, before)
+        removed = await self._db(self.store.prune_results, before)
         if removed:
             log.info("pruned %d raw results and pings older than %s", removed, before.isoformat())
 
@@ -458,8 +459,8 @@ class Engine:
 
 INSTALL_SLICE = 1000
 BACKUP_OVERLAP = dt.timedelta(seconds=10)  # how far before the newest job or agent change seen the next look starts
-# Monitors judged from what something reported rather than by a check: how their facts are read, how judged.
-REPORTED = {BACKUP: (store.backup_facts_since, backups.result), AGENT: (agent_facts_since, agents.result)}
+# Monitors judged from what something reported rather than by a check (their facts: ``store.facts_since``).
+REPORTED = {BACKUP: backups.result, AGENT: agents.result}
 BACKLOG_PER_MONITOR = 3  # unwritten raw results kept per monitor while the database is away
 BACKLOG_MIN = 10_000
 TICK = 0.05  # checks start at most this early: nobody tells a check 50 ms early from one on time

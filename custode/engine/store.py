@@ -19,8 +19,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Max
 
+from custode.agents.models import MONITOR_TYPE as AGENT
+from custode.agents.services import agent_facts_since
 from custode.assets.models import Asset
-from custode.backups.models import BackupJob
+from custode.backups.models import MONITOR_TYPE as BACKUP, BackupJob
 from custode.backups.services import backup_facts
 from custode.directory.models import Provider
 from custode.engine import quorum
@@ -348,6 +350,11 @@ def backup_facts_since(since: dt.datetime | None) -> list[tuple[int, Any, dt.dat
     return [(job.monitor_id, backup_facts(job, tz), job.changed_at) for job in jobs]
 
 
+def facts_since(kind: str, since: dt.datetime | None) -> list[tuple[int, Any, dt.datetime]]:
+    """(monitor id, facts, changed at) of the backup jobs or agents (KIND, their monitors' type) changed after SINCE."""
+    return {BACKUP: backup_facts_since, AGENT: agent_facts_since}[kind](since)
+
+
 def assets_in_maintenance(now: dt.datetime) -> set[int]:
     """Assets inside an active window, and everything that depends on them, directly or not.
 
@@ -404,3 +411,8 @@ def _first_id_at_or_after(model, moment: dt.datetime) -> int:
         else:
             low = row[0] + 1
     return low
+
+
+def location_states(location: str, ids: list[int]) -> dict[int, str]:
+    """What LOCATION last found of each monitor of IDS it shares with other locations: its engine starts there."""
+    return quorum.location_states(location, ids)

@@ -63,6 +63,7 @@ def steps() -> dict[str, Step]:
     found["backups"] = importlib.import_module("custode.backups.morning").step  # the morning round to staff
     found["expiries"] = importlib.import_module("custode.assets.expiry_alerts").step  # warranties, licences
     found["reports"] = importlib.import_module("custode.reports.monthly").step  # the monthly reports to customers
+    found["probes"] = importlib.import_module("custode.probes.watch").step  # remote probes gone silent, and back
     found["delivery"] = delivery.step
     return found
 

@@ -13,6 +13,8 @@ from custode.assets.models import Asset
 from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
 from custode.maintenance.models import MaintenanceWindow
 from custode.monitors.models import Monitor
+from custode.probes.models import Probe
+from custode.probes.services import probe_add
 from custode.results.models import StateChange
 
 _seq = itertools.count(1)
@@ -62,6 +64,11 @@ def monitor(key: str | None = None, *, asset: Asset | None = None, **fields) -> 
     if fields["type"] == "http":
         fields.setdefault("spec", {"url": f"https://site{n}.example/"})
     return Monitor.objects.create(key=key or f"monitor-{n}", asset=asset or globals()["asset"](), **fields)
+
+
+def probe(name: str = "milan") -> tuple[Probe, str]:
+    """A remote probe of location NAME, and its token."""
+    return probe_add(name=name)
 
 
 def staff(username: str | None = None, *, password: str = "correct horse battery", superuser: bool = False,

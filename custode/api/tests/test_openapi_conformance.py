@@ -4,7 +4,8 @@ and bodies and headers that match its document.
 
 A bounded run: a few examples per operation (``EXAMPLES``), against Custode's real WSGI application in this
 process, with a read-write token and a small world of every kind of object, whose ids the path parameters take
-half of the time so that the routes' work is reached and not only their 404.
+half of the time so that the routes' work is reached and not only their 404; the probe routes take a probe's
+token.
 """
 
 from __future__ import annotations
@@ -85,11 +86,13 @@ def world():
     subscriber = Subscriber.objects.create(channel="email", address="lucia@example.com", email="lucia@example.com",
                                            language="it")
     _, secret = token_create(username=tech.username, can_write=True)
+    factories.monitor("acme-web-milan", asset=site, locations=["milan"])
+    _, probe_secret = factories.probe("milan")
     ids = {"key": {"plans": "basic", "customers": "acme", "contacts": str(contact.pk), "assets": "acme-web",
                    "monitors": "acme-web-http", "maintenance": "acme-night",
                    "backups": "acme-web-nightly"},
            "incident_id": str(incident.pk), "ticket_id": str(ticket.pk), "subscriber_id": str(subscriber.pk)}
-    return {"secret": secret, "ids": ids}
+    return {"secret": secret, "probe_secret": probe_secret, "ids": ids}
 
 
 def _existing(case, ids: dict) -> None:
@@ -108,4 +111,5 @@ def _existing(case, ids: dict) -> None:
 def test_every_operation_answers_as_its_document_says(case, existing, world):
     if existing and case.path_parameters and case.meta.generation.mode.is_positive:
         _existing(case, world["ids"])
-    case.call_and_validate(headers={"Authorization": f"Bearer {world['secret']}"}, checks=CHECKS)
+    secret = world["probe_secret"] if case.operation.path.startswith("/api/v1/probe/") else world["secret"]
+    case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=CHECKS)
