@@ -116,5 +116,7 @@ def test_one_location_that_cannot_reach_a_site_opens_an_incident_only_with_a_quo
 
     assert alone.last_reason.startswith("down from b: ")
     down = StateChange.objects.get(monitor=alone, to_state=State.DOWN)
-    assert down.reason == alone.last_reason
+    # A reset reads as "connection closed by peer" or "server closed the connection without a response" as it
+    # lands before or after the request: the change keeps the first check's reason, last_reason the latest one's.
+    assert down.reason.startswith("down from b: ")
     assert Incident.objects.filter(monitors=alone, root_asset=alone.asset).exists()
