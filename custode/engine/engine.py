@@ -39,7 +39,7 @@ from custode.checks import push, source
 from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
 from custode.checks.result import Result, Status
-from custode.engine import quorum, store
+from custode.engine import store
 from custode.engine.store import Batch
 from custode.engine.leases import SLOTS, Whole
 from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
@@ -68,11 +68,7 @@ class Engine:
         self.monitors: dict[int, MonitorRuntime] = {}
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = itertools.count()
-        # The loaded monitors with more than one location (``quorum``), and the frozen copy each batch carries, made
-        # again at a flush only when they changed.
-        self.several_ids: set[int] = set()
-        self.several: frozenset[int] = frozenset()
-        self.several_changed = False
+        self.several: frozenset[int] = frozenset()  # the loaded monitors with more than one location (``quorum``)
         self.batch = Batch(location=location)
         self.concurrency = concurrency
         self.flush_every, self.reload_every, self.stats_every = flush_every, reload_every, stats_every
@@ -130,6 +126,7 @@ class Engine:
                 await self._forget_removed()
             located = await self._located(rows)
             fresh = await self._install_all(rows, located)
+            self.several = frozenset(monitor_id for monitor_id, rt in self.monitors.items() if rt.several)
             self.upstream.of_asset = await self._db(self.store.upstream_monitors)
             loaded, rows = len(rows), None  # the loading heap is garbage from here
             if loaded and self.own_process:
@@ -184,7 +181,6 @@ class Engine:
         ids = await self._db(self.store.monitor_ids)
         for gone in set(self.monitors) - ids:
             del self.monitors[gone]
-            self._note_several(gone, False)
 
     def _install(self, row: Any, located: dict[int, str]) -> MonitorRuntime | None:
         """Make ROW the monitor's current version. An edited monitor is checked at once, with what it is now;
@@ -195,7 +191,6 @@ class Engine:
             return None
         if self.location not in row.locations:  # another location's (or no longer this one's)
             self.monitors.pop(row.id, None)
-            self._note_several(row.id, False)
             return None
         try:
             if row.type in REPORTED:  # judged from what its job or agent reported (``_read_facts``)
@@ -207,7 +202,6 @@ class Engine:
         except Exception as e:  # a row edited by hand into something invalid: skip it, loudly
             log.error("monitor %s has an invalid spec, not checked: %s", row.key, e)
             self.monitors.pop(row.id, None)
-            self._note_several(row.id, False)
             return None
         same = self.shared.same
         several = len(row.locations) > 1
@@ -224,7 +218,6 @@ class Engine:
                 rt.state = old.state
             rt.facts = old.facts
         self.monitors[row.id] = rt
-        self._note_several(row.id, several)
         if row.paused:
             self._record_state(rt, State.PAUSED, "paused")
             return None
@@ -233,11 +226,6 @@ class Engine:
             self._push(rt)
             return None
         return rt
-
-    def _note_several(self, monitor_id: int, several: bool) -> None:
-        if several != (monitor_id in self.several_ids):
-            (self.several_ids.add if several else self.several_ids.discard)(monitor_id)
-            self.several_changed = True
 
     async def _mark_maintenance(self, *, changed: bool) -> None:
         """Flag the monitors of assets in maintenance; a walk of every monitor only when the assets or the
@@ -403,8 +391,6 @@ class Engine:
     async def flush(self) -> None:
         if not len(self.batch):
             return
-        if self.several_changed:
-            self.several, self.several_changed = frozenset(self.several_ids), False
         batch, self.batch = self.batch, Batch(location=self.location)
         batch.several = self.several
         try:
