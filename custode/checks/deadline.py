@@ -3,8 +3,14 @@
 ``asyncio.timeout`` arms a loop timer for every check and disarms it afterwards; at thousands of
 checks a second that is a tenth of the engine's CPU. ``within(seconds)`` behaves the same (the
 block's task is cancelled at the deadline and the block raises ``TimeoutError``), but a deadline
-only joins a bucket of a per-loop wheel that one timer sweeps every ``RESOLUTION`` seconds, so a
-block that finishes in time costs an append, and one that overruns stops at most that much late.
+only joins a bucket of ``RESOLUTION`` seconds in a per-loop wheel, which one timer, set for its earliest
+bucket, sweeps: a block that finishes in time costs an append, and one that overruns stops at most that
+much late.
+
+The sweeps fall on a grid of the loop's clock (``next_tick``): a timer of anyone else's on the same grid (the
+engine's scheduler, its periodic jobs) fires in the same wake-up of the loop instead of one of its own. An idle
+process pays for every wake-up (a few tens of microseconds of cold caches and scheduling), so at light load the
+number of wake-ups, not the work in them, was most of what the engine did between checks.
 
     async with within(spec.timeout):
         response = await exchange()
@@ -13,24 +19,33 @@ block that finishes in time costs an append, and one that overruns stops at most
 from __future__ import annotations
 
 import asyncio
+import math
 import weakref
 from types import TracebackType
 
 RESOLUTION = 0.05
 
+def next_tick(now: float, step: float = RESOLUTION) -> float:
+    """The first point after NOW of the grid of STEP seconds on the loop's clock. Timers set on it by several
+    parts of a process fire together, in one wake-up of the loop."""
+    return (math.floor(now / step + 1e-6) + 1) * step  # 12.35 / 0.05 is 246.99999999999997: on the grid
+
+
 _wheels: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Wheel] = weakref.WeakKeyDictionary()
 
 
 class _Wheel:
-    """Deadlines of one loop, in buckets of RESOLUTION seconds, swept by one repeating timer."""
+    """Deadlines of one loop, in buckets of RESOLUTION seconds, swept by one timer set for the earliest bucket
+    (a process that checks rarely is not woken every RESOLUTION for nothing)."""
 
-    __slots__ = ("loop", "buckets", "swept", "armed")
+    __slots__ = ("loop", "buckets", "swept", "armed", "timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.buckets: dict[int, list[within]] = {}
         self.swept = int(loop.time() / RESOLUTION)
-        self.armed = False
+        self.armed = 0  # the bucket the timer is set for
+        self.timer: asyncio.TimerHandle | None = None
 
     def add(self, when: float, block: within) -> None:
         slot = max(int(when / RESOLUTION) + 1, self.swept + 1)
@@ -39,12 +54,17 @@ class _Wheel:
             self.buckets[slot] = [block]
         else:
             bucket.append(block)
-        if not self.armed:
-            self.armed = True
-            self.loop.call_later(RESOLUTION, self.sweep)
+        if self.timer is None or slot < self.armed:
+            self._arm(slot)
+
+    def _arm(self, slot: int) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.armed, self.timer = slot, self.loop.call_at(slot * RESOLUTION, self.sweep)
 
     def sweep(self) -> None:
-        now = int(self.loop.time() / RESOLUTION)
+        self.timer = None
+        now = int(self.loop.time() / RESOLUTION + 1e-6)  # on the grid, as in ``next_tick``
         buckets = self.buckets
         if now - self.swept > len(buckets):  # a long pause: visit the buckets there are, not every slot
             due = sorted(slot for slot in buckets if slot <= now)
@@ -55,9 +75,7 @@ class _Wheel:
             for block in buckets.pop(slot):
                 block.expire()
         if buckets:
-            self.loop.call_later(RESOLUTION, self.sweep)
-        else:
-            self.armed = False
+            self._arm(max(min(buckets), now + 1))
 
 
 _last: _Wheel | None = None  # the wheel of the loop used last: nearly always the one asked for

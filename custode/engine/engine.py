@@ -36,6 +36,7 @@ from custode.agents.models import MONITOR_TYPE as AGENT
 from custode.backups import verdict as backups
 from custode.backups.models import MONITOR_TYPE as BACKUP
 from custode.checks import push, source
+from custode.checks.deadline import RESOLUTION, next_tick
 from custode.checks.errors import reason_for
 from custode.checks.registry import check_for, prepare_for
 from custode.checks.result import Result, Status
@@ -275,12 +276,14 @@ class Engine:
                 task.cancel()
 
     async def _schedule(self) -> None:
-        """Start every check due within the next TICK, then nap until the next one is due or a poke.
+        """Start every check due within the next TICK, then nap until the tick in which the next one falls
+        due, or a poke.
 
         Starting a tick's checks together (at most TICK early) makes one wake-up per tick instead of
         one per check, and their sockets answer together too, so the loop handles many events per
         wake-up. The cost of a wake-up is shared by the checks of a tick: by time, not by count, so a
-        check costs about the same at light load as at saturation.
+        check costs about the same at light load as at saturation. Ticks fall on the grid of the time
+        limits' sweeps (``deadline.next_tick``): both are served by the same wake-up.
         """
         loop = asyncio.get_running_loop()
         heap, monitors, in_flight, owned = self.heap, self.monitors, self.in_flight, self.leases.owned
@@ -297,8 +300,8 @@ class Engine:
                 rt.running = True
                 in_flight[loop.create_task(self._run(rt, due))] = (rt, now + rt.timeout + 1.0)
             saturated = len(in_flight) >= self.concurrency
-            delay = min(heap[0][0] - time.monotonic(), 0.5) if heap and not saturated else 0.5
-            await self.wake.sleep(delay)
+            latest = next_tick(now + 0.5)
+            await self.wake.sleep_until(min(next_tick(heap[0][0] - TICK), latest) if heap and not saturated else latest)
 
     def _ended(self) -> None:
         """The current check's task ends: its slot is free (a done-callback would cost a loop turn per check)."""
@@ -424,8 +427,10 @@ class Engine:
             log.info("pruned %d raw results and pings older than %s", removed, before.isoformat())
 
     async def _every(self, seconds: float, job: Callable[[], Any]) -> None:
+        """Run JOB every SECONDS, on the clock's grid of SECONDS: the jobs and the ticks share wake-ups."""
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(seconds)
+            await asyncio.sleep(next_tick(loop.time(), seconds) - loop.time())
             try:
                 await job()
             except Exception:
@@ -449,7 +454,7 @@ BACKUP_OVERLAP = dt.timedelta(seconds=10)  # how far before the newest job or ag
 REPORTED = {BACKUP: backups.result, AGENT: agents.result}
 BACKLOG_PER_MONITOR = 3  # unwritten raw results kept per monitor while the database is away
 BACKLOG_MIN = 10_000
-TICK = 0.05  # checks start at most this early: nobody tells a check 50 ms early from one on time
+TICK = RESOLUTION  # checks start at most this early (nobody tells 50 ms early from on time), on the sweeps' grid
 
 
 @dataclass(frozen=True, slots=True)
@@ -469,13 +474,14 @@ class Alarm:
     def __init__(self) -> None:
         self.waiter: asyncio.Future[None] | None = None
 
-    async def sleep(self, delay: float) -> None:
-        if delay <= 0:
+    async def sleep_until(self, when: float) -> None:
+        """Nap until WHEN on the loop's clock (``time.monotonic``'s)."""
+        loop = asyncio.get_running_loop()
+        if when <= loop.time():
             await asyncio.sleep(0)
             return
-        loop = asyncio.get_running_loop()
         self.waiter = waiter = loop.create_future()
-        handle = loop.call_later(delay, _settle, waiter)
+        handle = loop.call_at(when, _settle, waiter)
         try:
             await waiter
         finally:

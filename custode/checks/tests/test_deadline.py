@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from custode.checks.deadline import RESOLUTION, within
+from custode.checks import deadline
+from custode.checks.deadline import RESOLUTION, next_tick, within
 
 
 def run(coro):
@@ -75,3 +76,38 @@ def test_an_error_inside_the_block_passes_through():
 
     with pytest.raises(ConnectionRefusedError):
         run(main())
+
+
+def test_a_shorter_deadline_set_after_a_longer_one_still_expires_on_time():
+    async def main():
+        async with within(30):
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                async with within(0.2):
+                    await asyncio.sleep(5)
+            return time.monotonic() - started
+
+    assert 0.2 <= run(main()) < 0.2 + 4 * RESOLUTION
+
+
+def test_a_far_deadline_does_not_wake_the_loop_every_resolution(monkeypatch):
+    sweeps = []
+    sweep = deadline._Wheel.sweep
+    monkeypatch.setattr(deadline._Wheel, "sweep", lambda wheel: (sweeps.append(wheel), sweep(wheel)))
+
+    async def main():
+        async with within(1.0):
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.5)  # twenty ticks of the grid pass, no deadline among them
+        before = len(sweeps)
+        await asyncio.sleep(0.5 + 2 * RESOLUTION)  # the block's deadline passes: its bucket is swept
+        return before, len(sweeps)
+
+    assert run(main()) == (0, 1)
+
+
+def test_next_tick_is_the_first_point_of_the_grid_after_now():
+    assert next_tick(12.34) == pytest.approx(12.35)
+    assert next_tick(12.35) == pytest.approx(12.40)
+    assert next_tick(7.5, 2) == 8
+    assert next_tick(8, 2) == 10
