@@ -8,7 +8,7 @@ Config changes are picked up by polling a cheap fingerprint of the monitors tabl
 
 A check should cost the same at 600 checks a second as at saturation, so everything that can be
 done once is: a monitor's check input is prepared when it is loaded (``registry.prepare_for``),
-checks start in batches by time (``TICK``), and results are written in batches by time.
+checks start in batches by time (ticks of 50 to 200 ms, ``tick_for``), and results are written in batches by time.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ class Engine:
         self.stats = Stats(emit)
         self.stopping = asyncio.Event()
         self.wake = Alarm()
+        self.tick = TICK  # how long a tick is now (``tick_for``), and how often the scheduler wakes
+        self._rated = (time.monotonic(), 0)  # when the rate of starts was last read, and the starts then
         self.in_flight: dict[asyncio.Task, tuple[MonitorRuntime, float]] = {}
         self.db = ThreadPoolExecutor(1, thread_name_prefix="custode-db", initializer=name_os_thread,
                                      initargs=("custode-db",))
@@ -137,6 +139,14 @@ class Engine:
         await self._read_pings()
         for kind in REPORTED:
             await self._read_facts(kind)
+        self._retick()
+
+    def _retick(self) -> None:
+        """Fit the tick to how many checks this engine has been starting a second (``tick_for``)."""
+        now, starts = time.monotonic(), self.stats.starts
+        then, before = self._rated
+        if now - then >= 1.0:
+            self.tick, self._rated = tick_for((starts - before) / (now - then)), (now, starts)
 
     async def _located(self, rows: list[Any]) -> dict[int, str]:
         """This location's own state of each monitor of ROWS checked from several: where its engine starts from
@@ -276,20 +286,22 @@ class Engine:
                 task.cancel()
 
     async def _schedule(self) -> None:
-        """Start every check due within the next TICK, then nap until the tick in which the next one falls
+        """Start every check due within the next tick, then nap until the tick in which the next one falls
         due, or a poke.
 
-        Starting a tick's checks together (at most TICK early) makes one wake-up per tick instead of
+        Starting a tick's checks together (at most a tick early) makes one wake-up per tick instead of
         one per check, and their sockets answer together too, so the loop handles many events per
-        wake-up. The cost of a wake-up is shared by the checks of a tick: by time, not by count, so a
-        check costs about the same at light load as at saturation. Ticks fall on the grid of the time
-        limits' sweeps (``deadline.next_tick``): both are served by the same wake-up.
+        wake-up. The cost of a wake-up is shared by the checks of a tick, and the tick is longer when
+        they are few (``tick_for``), so a check costs about the same at light load as at saturation.
+        Ticks fall on the grid of the time limits' sweeps (``deadline.next_tick``): both are served by
+        the same wake-up.
         """
         loop = asyncio.get_running_loop()
         heap, monitors, in_flight, owned = self.heap, self.monitors, self.in_flight, self.leases.owned
         while not self.stopping.is_set():
             now = time.monotonic()
-            horizon = now + TICK
+            tick = self.tick
+            horizon = now + tick
             while heap and heap[0][0] <= horizon and len(in_flight) < self.concurrency:
                 due, _, monitor_id, generation = heapq.heappop(heap)
                 rt = monitors.get(monitor_id)
@@ -301,7 +313,8 @@ class Engine:
                 in_flight[loop.create_task(self._run(rt, due))] = (rt, now + rt.timeout + 1.0)
             saturated = len(in_flight) >= self.concurrency
             latest = next_tick(now + 0.5)
-            await self.wake.sleep_until(min(next_tick(heap[0][0] - TICK), latest) if heap and not saturated else latest)
+            await self.wake.sleep_until(min(next_tick(heap[0][0] - tick, tick), latest) if heap and not saturated
+                                        else latest)
 
     def _ended(self) -> None:
         """The current check's task ends: its slot is free (a done-callback would cost a loop turn per check)."""
@@ -454,7 +467,21 @@ BACKUP_OVERLAP = dt.timedelta(seconds=10)  # how far before the newest job or ag
 REPORTED = {BACKUP: backups.result, AGENT: agents.result}
 BACKLOG_PER_MONITOR = 3  # unwritten raw results kept per monitor while the database is away
 BACKLOG_MIN = 10_000
-TICK = RESOLUTION  # checks start at most this early (nobody tells 50 ms early from on time), on the sweeps' grid
+TICK = RESOLUTION  # the shortest tick, on the grid of the time limits' sweeps
+TICK_MAX = 4 * TICK  # checks start at most this early: nobody tells a check 200 ms early from one on time
+PER_TICK = 60  # checks a tick should start, for its wake-up to cost little a check
+
+
+def tick_for(rate: float) -> float:
+    """The tick for an engine starting RATE checks a second: the shortest of TICK, 2 TICK and TICK_MAX that starts
+    about PER_TICK checks. A wake-up costs about the same however many checks it starts (the caches the loop,
+    the interpreter and the kernel's network code need are cold again after a nap), so at light load longer
+    ticks make a check cheaper: two engines sharing 600 checks a second run 300 each. At heavier loads ticks stay
+    short, so a burst of connections to one server stays small."""
+    for tick in (TICK, 2 * TICK):
+        if rate * tick >= PER_TICK:
+            return tick
+    return TICK_MAX
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""Where new monitors are put on the schedule (evenly over their period, in the order of their ids), and the
-engine's database thread as the system sees it."""
+"""Where new monitors are put on the schedule (evenly over their period, in the order of their ids), how long
+the scheduler's ticks are, and the engine's database thread as the system sees it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from custode.engine.engine import Engine
+from custode.engine.engine import TICK, TICK_MAX, Engine, tick_for
 
 
 def monitor(id_: int, period: float, generation: int = 0) -> SimpleNamespace:
@@ -44,3 +44,25 @@ def test_the_database_thread_is_named_in_the_system_so_its_cpu_can_be_told_apart
     finally:
         engine.db.shutdown(wait=True)
     assert comm.strip() == "custode-db"
+
+
+def test_ticks_are_longer_when_few_checks_start_and_shortest_at_heavy_load():
+    assert tick_for(0) == tick_for(100) == tick_for(299) == TICK_MAX
+    assert tick_for(600) == 2 * TICK
+    assert tick_for(1200) == tick_for(4000) == TICK
+    assert TICK < 2 * TICK < TICK_MAX <= 0.2
+
+
+def test_the_engine_fits_its_tick_to_the_checks_it_has_been_starting():
+    engine = Engine(emit=lambda line: None)
+    try:
+        engine._rated = (time.monotonic() - 2.0, 0)
+        engine.stats.starts = 8000  # 4,000 a second
+        engine._retick()
+        assert engine.tick == TICK
+        engine._rated = (time.monotonic() - 2.0, engine.stats.starts)
+        engine.stats.starts += 200  # 100 a second
+        engine._retick()
+        assert engine.tick == TICK_MAX
+    finally:
+        engine.db.shutdown(wait=True)
