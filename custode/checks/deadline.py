@@ -25,6 +25,7 @@ from types import TracebackType
 
 RESOLUTION = 0.05
 
+
 def next_tick(now: float, step: float = RESOLUTION) -> float:
     """The first point after NOW of the grid of STEP seconds on the loop's clock. Timers set on it by several
     parts of a process fire together, in one wake-up of the loop."""

@@ -443,7 +443,8 @@ class Engine:
         """Run JOB every SECONDS, on the clock's grid of SECONDS: the jobs and the ticks share wake-ups."""
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(next_tick(loop.time(), seconds) - loop.time())
+            now = loop.time()
+            await asyncio.sleep(next_tick(now, seconds) - now)
             try:
                 await job()
             except Exception:
