@@ -89,6 +89,7 @@ class Engine:
         self.seen_changes: int | None = None  # the highest monitor version loaded
         self.seen_pings: dt.datetime | None = None
         self.seen_facts: dict[str, dt.datetime | None] = dict.fromkeys(REPORTED)  # per type, as ``seen_pings``
+        self.types: frozenset[str] = frozenset()  # of the monitors loaded: pings and facts are read for those only
         self.maintenance: set[int] | None = None  # the assets in maintenance at the last look
 
     async def run(self) -> None:
@@ -130,14 +131,16 @@ class Engine:
             located = await self._located(rows)
             fresh = await self._install_all(rows, located)
             self.several = frozenset(monitor_id for monitor_id, rt in self.monitors.items() if rt.several)
+            self.types = frozenset(rt.type for rt in self.monitors.values())
             self.upstream.of_asset = await self._db(self.store.upstream_monitors)
             loaded, rows = len(rows), None  # the loading heap is garbage from here
             if loaded and self.own_process:
                 settle_memory(returned=loaded > 1000)
             self._start_schedules(fresh)
         await self._mark_maintenance(changed=loaded > 0)
-        await self._read_pings()
-        for kind in REPORTED:
+        if "push" in self.types:  # a look skipped is not lost: the next one reads everything since the last
+            await self._read_pings()
+        for kind in REPORTED.keys() & self.types:
             await self._read_facts(kind)
         self._retick()
 

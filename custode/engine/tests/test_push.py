@@ -143,3 +143,35 @@ def test_with_sampling_off_every_check_is_a_raw_result():
     with running_engine(sample=0):
         wait_for(lambda: CheckResult.objects.filter(monitor=monitor).count() >= 2)
     assert rollup_counts(monitor)["count"] == CheckResult.objects.filter(monitor=monitor).count()
+
+
+class CountedStore:
+    """The engine's store, counting the looks at pings and reported facts."""
+
+    def __init__(self):
+        from custode.engine import store
+
+        self.store, self.looks = store, []
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def pings_since(self, since):
+        self.looks.append("pings")
+        return self.store.pings_since(since)
+
+    def facts_since(self, kind, since):
+        self.looks.append(kind)
+        return self.store.facts_since(kind, since)
+
+
+def test_an_engine_without_push_monitors_reads_no_pings_until_one_is_added():
+    factories.monitor(type="tcp", spec={"host": "127.0.0.1", "port": 9})
+    counted = CountedStore()
+    with running_engine(store=counted) as engine:
+        wait_for(lambda: engine.stats.checks >= 2)
+        assert counted.looks == []
+        monitor = push_monitor()
+        ping(monitor)
+        wait_for(lambda: state(monitor) == "up", timeout=5)
+    assert "pings" in counted.looks

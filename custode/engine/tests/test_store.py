@@ -132,3 +132,21 @@ def test_a_failure_waits_only_for_the_reachability_checks_of_what_it_depends_on(
     site = factories.asset()
     site.depends_on.add(server)
     assert store.upstream_monitors() == {site.pk: (ping.pk,)}
+
+
+def test_the_fingerprint_moves_when_a_monitor_or_a_dependency_is_added_edited_or_removed():
+    site = factories.monitor()
+    seen = [store.fingerprint()]
+    nas = factories.monitor()
+    seen.append(store.fingerprint())
+    site.interval = 30
+    site.save()
+    seen.append(store.fingerprint())
+    site.asset.depends_on.add(nas.asset)
+    seen.append(store.fingerprint())
+    site.asset.depends_on.remove(nas.asset)
+    seen.append(store.fingerprint())
+    Monitor.objects.filter(pk=site.pk).delete()  # not the newest id, nor the newest version
+    seen.append(store.fingerprint())
+    assert all(before != after for before, after in zip(seen, seen[1:]))
+    assert store.fingerprint() == seen[-1]  # and stays put while nothing changes
