@@ -21,8 +21,12 @@ With --engines 2 (PostgreSQL only), each load is measured again with two engines
 their leases, in the same run: their checks per CPU-second (both engines' CPU) against one engine's, and what
 the second engine adds to the first one's capacity, 2 x that ratio - 1 (goal >= 0.9x).
 
+Successive measurements of the same code differ by up to a tenth (the machine's caches, its neighbours), and
+what the second engine adds doubles that. With --rounds N each load is measured N times (one engine, then two,
+in turn), and a last line pools the rounds: all their checks over all their CPU.
+
 Usage: bench/engine.py [--seconds 20] [--scale 1] [--saturation 4000] [--loads light,steady,saturation]
-                       [--engines 1|2] [--port-range LOW-HIGH] [--postgres URL]
+                       [--engines 1|2] [--rounds 1] [--port-range LOW-HIGH] [--postgres URL]
 """
 
 from __future__ import annotations
@@ -251,8 +255,11 @@ def main() -> None:
     parser.add_argument("--loads", default="light,steady,saturation", help="which loads, comma-separated")
     parser.add_argument("--engines", type=int, choices=(1, 2), default=1,
                         help="2: measure each load with two engines sharing it too (needs --postgres)")
+    parser.add_argument("--rounds", type=int, default=1, help="measure each load this many times, and pool them")
     add_arguments(parser)
     args = parser.parse_args()
+    if args.rounds < 1:
+        raise SystemExit(f"--rounds {args.rounds}: measure at least once")
     if args.engines == 2 and not args.postgres:
         raise SystemExit("--engines 2: engines share monitors on PostgreSQL only (SQLite runs one); add --postgres URL")
     chosen = loads(args)
@@ -262,15 +269,34 @@ def main() -> None:
               f"on time >= 0.98, lag p99 < 1 s)", flush=True)
         reference = wrk_reference(port, args.seconds)
         for load in chosen:
-            one = measure(data_dir, port, load, args.seconds)
-            report(one, reference)
-            if args.engines == 2:
-                two = measure(data_dir, port, load, args.seconds, engines=2)
-                report(two, reference)
-                ratio = two.per_cpu / one.per_cpu
-                print(f"{'':<10} two engines: {ratio:.2f}x one engine's checks per CPU-s; the second adds "
-                      f"{2 * ratio - 1:.2f}x the first one's capacity (goal >= 0.9x)", flush=True)
+            ones, twos = [], []
+            for _ in range(args.rounds):
+                ones.append(measure(data_dir, port, load, args.seconds))
+                report(ones[-1], reference)
+                if args.engines == 2:
+                    twos.append(measure(data_dir, port, load, args.seconds, engines=2))
+                    report(twos[-1], reference)
+                    compare(ones[-1], twos[-1])
+            if args.rounds > 1:
+                one = pooled(ones)
+                print(f"{load.name:<10} {args.rounds} rounds pooled: one engine {one.per_cpu:,.0f} checks/CPU-s, "
+                      f"{one.per_cpu / reference:.2f}x wrk", flush=True)
+                if twos:
+                    compare(one, pooled(twos))
 
+
+def pooled(rounds: list[Measured]) -> Measured:
+    """The rounds as one measurement: their checks over their CPU."""
+    first = rounds[0]
+    return Measured(first.load, sum(m.checks for m in rounds), sum(m.cpu for m in rounds),
+                    sum(m.seconds for m in rounds), max(m.lag_p99_ms for m in rounds), first.rss,
+                    sum(m.waited for m in rounds), sum(m.database for m in rounds), first.engines)
+
+
+def compare(one: Measured, two: Measured) -> None:
+    ratio = two.per_cpu / one.per_cpu
+    print(f"{'':<10} two engines: {ratio:.2f}x one engine's checks per CPU-s; the second adds "
+          f"{2 * ratio - 1:.2f}x the first one's capacity (goal >= 0.9x)", flush=True)
 
 if __name__ == "__main__":
     sys.exit(main())
