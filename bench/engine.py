@@ -298,5 +298,6 @@ def compare(one: Measured, two: Measured) -> None:
     print(f"{'':<10} two engines: {ratio:.2f}x one engine's checks per CPU-s; the second adds "
           f"{2 * ratio - 1:.2f}x the first one's capacity (goal >= 0.9x)", flush=True)
 
+
 if __name__ == "__main__":
     sys.exit(main())
