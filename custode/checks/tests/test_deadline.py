@@ -8,7 +8,7 @@ import time
 import pytest
 
 from custode.checks import deadline
-from custode.checks.deadline import RESOLUTION, next_tick, within
+from custode.checks.deadline import RESOLUTION, next_tick, offset_for, within
 
 
 def run(coro):
@@ -106,8 +106,35 @@ def test_a_far_deadline_does_not_wake_the_loop_every_resolution(monkeypatch):
     assert run(main()) == (0, 1)
 
 
-def test_next_tick_is_the_first_point_of_the_grid_after_now():
+def test_next_tick_is_the_first_point_of_the_grid_after_now(monkeypatch):
+    monkeypatch.setattr(deadline, "OFFSET", 0.0)
     assert next_tick(12.34) == pytest.approx(12.35)
     assert next_tick(12.35) == pytest.approx(12.40)
     assert next_tick(7.5, 2) == 8
     assert next_tick(8, 2) == 10
+
+
+def test_next_tick_and_the_sweeps_fall_on_the_process_grid_offset(monkeypatch):
+    monkeypatch.setattr(deadline, "OFFSET", 0.013)
+    assert next_tick(12.34) == pytest.approx(12.363)
+    assert next_tick(12.363) == pytest.approx(12.413)
+    assert next_tick(7.5, 2) == pytest.approx(8.013)
+    swept = []
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(deadline._Wheel, "sweep", lambda wheel: swept.append(loop.time()))
+        async with within(0.1):
+            await asyncio.sleep(0.3)
+        return swept
+
+    when = run(main())[0]
+    assert (when - 0.013) / RESOLUTION == pytest.approx(round((when - 0.013) / RESOLUTION), abs=0.2)
+
+
+def test_processes_started_one_after_another_wake_apart_on_every_tick():
+    for step in (RESOLUTION, 2 * RESOLUTION, 4 * RESOLUTION):
+        for pid in range(1000, 1010):
+            for later in (pid + 1, pid + 2):
+                apart = (offset_for(later) - offset_for(pid)) % step
+                assert min(apart, step - apart) >= 0.01, (step, pid, later)
