@@ -12,6 +12,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 from django.db import connections
 
 from custode.notify import delivery
@@ -79,15 +80,15 @@ def test_a_spanish_contact_logs_in_from_the_mail_opens_a_request_and_books_a_cal
     page.goto(f"{base_url}/portal/login")
     page.get_by_label("Dirección de correo").fill("lucia@mirador.example")
     page.get_by_role("button", name="Envíenme el enlace").click()
-    assert page.get_by_text("le estamos enviando un enlace para entrar").is_visible()
+    expect(page.get_by_text("le estamos enviando un enlace para entrar")).to_be_visible()
     [mail] = delivered(smtp, "lucia@mirador.example")
     assert mail["Subject"] == "Su enlace al portal de clientes de Rete Sicura"
     link = re.search(r"http://127\.0\.0\.1:\d+/portal/login/\S+/", mail.get_content()).group(0)
 
     page.goto(link)
     page.get_by_role("button", name="Iniciar sesión").click()
-    assert page.get_by_role("heading", name="Sus solicitudes").is_visible()
-    assert page.get_by_text("Para hablar con Rete Sicura").is_visible()
+    expect(page.get_by_role("heading", name="Sus solicitudes")).to_be_visible()
+    expect(page.get_by_text("Para hablar con Rete Sicura")).to_be_visible()
     page.screenshot(path=str(artifacts / "portal-tickets-es.png"), full_page=True)
 
     page.get_by_role("link", name="Nueva solicitud").first.click()
@@ -98,20 +99,20 @@ def test_a_spanish_contact_logs_in_from_the_mail_opens_a_request_and_books_a_cal
     page.get_by_label("Adjuntar archivos").set_input_files(
         [{"name": "pitido.txt", "mimeType": "text/plain", "buffer": b"beep beep"}])
     page.get_by_role("button", name="Abrir la solicitud").click()
-    assert page.get_by_role("heading", name=re.compile("El NAS pita")).is_visible()
-    assert page.get_by_role("link", name="pitido.txt").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("El NAS pita"))).to_be_visible()
+    expect(page.get_by_role("link", name="pitido.txt")).to_be_visible()
 
     page.get_by_role("link", name="Llámenme").click()
     page.locator("input[name=start]").first.check()
     page.get_by_label("Número al que llamar").fill("+34 971 000 111")
     page.get_by_label("¿De qué se trata?").fill("Copias de seguridad")
     page.get_by_role("button", name="Reservar la llamada").click()
-    assert page.get_by_text("Su llamada está reservada").is_visible()
+    expect(page.get_by_text("Su llamada está reservada")).to_be_visible()
     page.screenshot(path=str(artifacts / "portal-callback-es.png"), full_page=True)
 
     page.get_by_role("link", name="Solicitudes", exact=True).click()
-    assert page.get_by_role("link", name="El NAS pita").is_visible()
-    assert page.get_by_role("link", name="Copias de seguridad").is_visible()
+    expect(page.get_by_role("link", name="El NAS pita")).to_be_visible()
+    expect(page.get_by_role("link", name="Copias de seguridad")).to_be_visible()
 
     call = Callback.objects.get()
     assert call.staff == anna and call.ticket.channel == Channel.PHONE
