@@ -22,8 +22,9 @@ their leases, in the same run: their checks per CPU-second (both engines' CPU) a
 the second engine adds to the first one's capacity, 2 x that ratio - 1 (goal >= 0.9x).
 
 Successive measurements of the same code differ by up to a tenth (the machine's caches, its neighbours), and
-what the second engine adds doubles that. With --rounds N each load is measured N times (one engine, then two,
-in turn), and a last line pools the rounds: all their checks over all their CPU.
+what the second engine adds doubles that. With --rounds N each load is measured N times (one engine then two, and
+two then one in the next round, so that a machine drifting slower or faster over the minutes of a run weighs on
+both alike), and a last line pools the rounds: all their checks over all their CPU. Use an even N.
 
 Usage: bench/engine.py [--seconds 20] [--scale 1] [--saturation 4000] [--loads light,steady,saturation]
                        [--engines 1|2] [--rounds 1] [--port-range LOW-HIGH] [--postgres URL]
@@ -270,12 +271,11 @@ def main() -> None:
         reference = wrk_reference(port, args.seconds)
         for load in chosen:
             ones, twos = [], []
-            for _ in range(args.rounds):
-                ones.append(measure(data_dir, port, load, args.seconds))
-                report(ones[-1], reference)
+            for turn in range(args.rounds):
+                for engines in order(args.engines, turn):
+                    (ones if engines == 1 else twos).append(measure(data_dir, port, load, args.seconds, engines))
+                    report((ones if engines == 1 else twos)[-1], reference)
                 if args.engines == 2:
-                    twos.append(measure(data_dir, port, load, args.seconds, engines=2))
-                    report(twos[-1], reference)
                     compare(ones[-1], twos[-1])
             if args.rounds > 1:
                 one = pooled(ones)
@@ -283,6 +283,13 @@ def main() -> None:
                       f"{one.per_cpu / reference:.2f}x wrk", flush=True)
                 if twos:
                     compare(one, pooled(twos))
+
+
+def order(engines: int, turn: int) -> tuple[int, ...]:
+    """How many engines each measurement of round TURN runs: one alone, or one and two, swapped every other round."""
+    if engines == 1:
+        return (1,)
+    return (1, 2) if turn % 2 == 0 else (2, 1)
 
 
 def pooled(rounds: list[Measured]) -> Measured:

@@ -102,6 +102,8 @@ def test_a_component_in_an_active_incident_is_never_shown_operational(acme, base
 def test_a_browser_subscribes_from_the_public_page_and_confirms_with_the_button(world, base_url, browser, artifacts):
     import re
 
+    from playwright.sync_api import expect
+
     from custode.notify.models import Message
     from custode.subscriptions.models import Subscriber
 
@@ -111,14 +113,14 @@ def test_a_browser_subscribes_from_the_public_page_and_confirms_with_the_button(
     page.get_by_label("Su dirección de correo electrónico").fill("lucia@example.org")
     page.get_by_label("Core router").check()
     page.get_by_role("button", name="Suscribirse").click()
-    assert page.get_by_role("status").get_by_text("Gracias").is_visible()
+    expect(page.get_by_role("status").get_by_text("Gracias")).to_be_visible()  # the form's answer may still be loading
     page.screenshot(path=str(artifacts / "status-subscribed.png"), full_page=True)
 
     body = _outside_the_loop(lambda: Message.objects.get(recipient="lucia@example.org").body)
     link = re.search(r"/status/stato/subscribe/confirm/\S+/", body).group(0)
     page.goto(base_url + link)
     page.get_by_role("button", name="Confirmar").click()
-    assert page.get_by_role("status").get_by_text("Suscripción confirmada").is_visible()
+    expect(page.get_by_role("status").get_by_text("Suscripción confirmada")).to_be_visible()
     active, language, keys = _outside_the_loop(lambda: (
         (s := Subscriber.objects.get()).active, s.language, [a.key for a in s.components.all()]))
     assert active and language == "es" and keys == ["core-router"]
