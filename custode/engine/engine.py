@@ -225,7 +225,7 @@ class Engine:
                             version=row.version, impact=same(row.impact), last_ping_at=row.last_ping_at,
                             last_ping_kind=same(row.last_ping_kind), created_at=row.created_at,
                             check=None if row.type == "push" or row.type in REPORTED else check_for(row.type),
-                            prepared=prepared, several=several)
+                            prepared=prepared, several=several, paused=row.paused)
         if old is not None:
             rt.in_maintenance, rt.generation = old.in_maintenance, old.generation + 1
             if old.several == several:  # else the state it held was the monitor's, or one location's
@@ -328,7 +328,7 @@ class Engine:
 
     def _check_now(self, rt: MonitorRuntime) -> None:
         """Run RT's check at once instead of at its turn (its result is coming anyway if it runs)."""
-        if not rt.running and not self.stopping.is_set():
+        if not rt.running and not rt.paused and not self.stopping.is_set():
             rt.generation += 1
             rt.due = time.monotonic()
             self._push(rt)

@@ -196,8 +196,8 @@ class Leases:
         now_wall, now = time.time(), time.monotonic()
         self.owned |= slots
         for rt in engine.monitors.values():
-            if slot_of(rt.id) not in slots or rt.running:
-                continue  # a check in flight reschedules itself when it ends
+            if slot_of(rt.id) not in slots or rt.running or rt.paused:
+                continue  # a check in flight reschedules itself when it ends; a paused monitor is not checked
             at, state = last.get(rt.id, (None, None))
             if state is not None:
                 rt.state = state  # moved by its previous engine since we loaded it

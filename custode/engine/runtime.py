@@ -48,6 +48,7 @@ class MonitorRuntime:
     last_status: str = ""  # the last result's, and the slot of time whose up result was kept (``Engine._keep``)
     raw_slot: int = -1
     several: bool = False  # checked from more than one location: ``state`` is this location's (``quorum``)
+    paused: bool = False  # loaded but never scheduled: nothing may check it (``Engine._install``)
 
     def offset(self) -> float:
         """A stable place within the interval, so monitors spread evenly instead of firing together."""

@@ -83,3 +83,24 @@ def test_a_taken_over_monitor_of_several_locations_continues_from_its_own_locati
 
     assert last[one.pk][1] == "down" and last[both.pk][1] == "down" and last[never.pk] == (None, None)
     assert abs((ago(30) - last[both.pk][0]).total_seconds()) < 5
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="leases are PostgreSQL's")
+def test_an_engine_taking_slots_never_checks_their_paused_monitors(target):
+    from custode.engine.leases import Leases
+    from custode.engine.tests.harness import running_engine, wait_for
+    from custode.monitors.models import Monitor
+    from custode.testing import factories
+
+    active, quiet = target([200]), target([200])
+    checked = factories.monitor(interval=1, spec={"url": active.url})
+    paused = factories.monitor(interval=1, spec={"url": quiet.url}, paused=True)
+
+    with running_engine(leases=Leases("local", lease=4.0)) as engine:
+        wait_for(lambda: active.served >= 3)  # every slot taken, its monitors scheduled and checked again
+        assert engine.leases.owned == set(range(SLOTS))
+
+    assert quiet.served == 0
+    assert Monitor.objects.get(pk=paused.pk).last_check_at is None
+    assert Monitor.objects.get(pk=checked.pk).last_check_at is not None
