@@ -235,6 +235,8 @@ class Engine:
         if row.paused:
             self._record_state(rt, State.PAUSED, "paused")
             return None
+        if rt.state == State.PAUSED:  # resumed: nothing is known of it until a check says, retries included
+            self._record_state(rt, State.UNKNOWN, "resumed")
         if old is not None:
             rt.due = time.monotonic()
             self._push(rt)

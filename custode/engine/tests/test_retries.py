@@ -61,3 +61,19 @@ def test_a_check_custode_cannot_run_is_an_error_at_once_and_counts_in_no_uptime(
     assert change.reason == "environment variable CUSTODE_TEST_UNSET_PASSWORD is not set"
     assert site.served == 0, "nothing was sent: without its secret the check cannot run"
     assert not Rollup.objects.filter(monitor=monitor).exists()
+
+
+def test_a_resumed_monitor_is_unknown_not_paused_while_its_first_failures_are_retried(target):
+    broken = target([503])
+    monitor = factories.monitor(type="http", interval=60, retries=3, spec={"url": broken.url}, paused=True,
+                                state="paused")
+    with running_engine():
+        wait_for(lambda: state(monitor) == "paused")  # loaded, not checked
+        resumed = Monitor.objects.get(pk=monitor.pk)
+        resumed.paused = False
+        resumed.save()
+        wait_for(lambda: CheckResult.objects.filter(monitor=monitor, status="down").exists())
+        wait_for(lambda: state(monitor) == "unknown", timeout=5)
+    assert broken.served == 1  # the first failure, its retries still to come
+    assert list(StateChange.objects.filter(monitor=monitor).values_list("from_state", "to_state")) == [
+        ("paused", "unknown")]
