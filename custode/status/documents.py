@@ -46,7 +46,7 @@ def _plan(plan: PlanPromise | None) -> dict | None:
 
 def _component(component: Component, group: str) -> dict:
     return {"key": component.key, "name": component.asset.name, "group": group, "state": component.state,
-            "uptime_90d": component.uptime}
+            "uptime_90d": component.uptime, "checked_from": component.checked_from}
 
 
 def _incident(view: IncidentView) -> dict:

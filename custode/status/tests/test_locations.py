@@ -25,3 +25,10 @@ def test_locations_are_title_cased_as_the_config_writes_them(client, world):
     Monitor.objects.filter(pk=world.monitors.router.pk).update(locations=["san_marino", "new-york"], quorum=1)
     html = client.get("/status/stato/?lang=en").content.decode()
     assert "Checked from San Marino and New-York" in html
+
+
+def test_the_json_summary_names_where_a_component_is_checked_from(client, world):
+    Monitor.objects.filter(pk=world.monitors.router.pk).update(locations=["milan", "frankfurt", "madrid"], quorum=2)
+    components = {c["key"]: c for c in client.get("/status/stato.json").json()["components"]}
+    assert components["core-router"]["checked_from"] == ["milan", "frankfurt", "madrid"]
+    assert components["srv-1"]["checked_from"] == []

@@ -21,7 +21,7 @@ def test_the_json_summary_has_the_documented_keys(client, world):
     assert set(doc["page"]) == {"title", "url", "language", "timezone"}
     assert doc["state"] == "partial_outage" and doc["page"]["timezone"] == "Europe/Rome"
     assert [c["key"] for c in doc["components"]] == ["srv-1", "core-router"]
-    assert set(doc["components"][0]) == {"key", "name", "group", "state", "uptime_90d"}
+    assert set(doc["components"][0]) == {"key", "name", "group", "state", "uptime_90d", "checked_from"}
     [active] = doc["incidents"]
     assert set(active) == {"id", "title", "status", "severity", "opened_at", "resolved_at", "components", "updates"}
     assert active["components"] == ["srv-1"] and active["resolved_at"] is None
