@@ -74,6 +74,6 @@ def test_a_resumed_monitor_is_unknown_not_paused_while_its_first_failures_are_re
         resumed.save()
         wait_for(lambda: CheckResult.objects.filter(monitor=monitor, status="down").exists())
         wait_for(lambda: state(monitor) == "unknown", timeout=5)
-    assert broken.served == 1  # the first failure, its retries still to come
+    assert 1 <= broken.served <= 3  # failures its retries have not confirmed yet (the fourth would be DOWN)
     assert list(StateChange.objects.filter(monitor=monitor).values_list("from_state", "to_state")) == [
         ("paused", "unknown")]
