@@ -273,8 +273,9 @@ def main() -> None:
             ones, twos = [], []
             for turn in range(args.rounds):
                 for engines in order(args.engines, turn):
-                    (ones if engines == 1 else twos).append(measure(data_dir, port, load, args.seconds, engines))
-                    report((ones if engines == 1 else twos)[-1], reference)
+                    measured = measure(data_dir, port, load, args.seconds, engines)
+                    (ones if engines == 1 else twos).append(measured)
+                    report(measured, reference)
                 if args.engines == 2:
                     compare(ones[-1], twos[-1])
             if args.rounds > 1:
