@@ -7,6 +7,7 @@ affected customers and a timeline of public and internal updates).
 
 import datetime as dt
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.cache import cache
@@ -17,6 +18,10 @@ from custode.results.models import Rollup
 from custode.testing import factories
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
+# the resolved router incident: an hour from noon, provider's time, three days back; an offset from NOW would
+# cross into the day after when the tests run in the last hour of a Roman day
+PAST = dt.datetime.combine(NOW.astimezone(ZoneInfo("Europe/Rome")).date() - dt.timedelta(days=3), dt.time(12),
+                           tzinfo=ZoneInfo("Europe/Rome"))
 
 
 def incident(root, *assets, customers=(), opened_at, resolved_at=None, status="investigating", **fields):
@@ -82,9 +87,9 @@ def world(db, settings):
            message="RAID degradato sul controller 2, nota interna")
     own_b = incident(nas_b, customers=[mirador], opened_at=NOW - dt.timedelta(minutes=30))
     update(own_b, at=NOW - dt.timedelta(minutes=25), author=anna, message="Disco del NAS in sostituzione")
-    past = incident(router, opened_at=NOW - dt.timedelta(days=3), resolved_at=NOW - dt.timedelta(days=3, hours=-1),
-                    status="resolved", title="Router in panne")
-    update(past, at=NOW - dt.timedelta(days=3, hours=-1), author=anna, status="resolved", template="resolved")
+    past = incident(router, opened_at=PAST, resolved_at=PAST + dt.timedelta(hours=1), status="resolved",
+                    title="Router in panne")
+    update(past, at=PAST + dt.timedelta(hours=1), author=anna, status="resolved", template="resolved")
     window = factories.maintenance(router, start=NOW + dt.timedelta(days=1), duration=7200)
     return SimpleNamespace(provider=provider, anna=anna, server=server, router=router, backup=backup,
                            bianchi=bianchi, mirador=mirador, site_a=site_a, site_b=site_b, nas_b=nas_b,
