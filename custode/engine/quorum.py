@@ -69,7 +69,8 @@ def verdict(subject: Subject, seen: dict[str, Seen], *, speaking: str, at: dt.da
 
     Counted: the monitor's locations (others' rows are left over from an earlier config) that have spoken within
     ``stale_after`` of AT, and SPEAKING always. Paused and maintenance are facts of the monitor, not of a place:
-    any location counted that says so is believed. None when no location counted has judged the monitor yet."""
+    any location counted that says so is believed. A paused monitor that none of them holds paused any more is
+    UNKNOWN until one judges it. None when no location counted has judged the monitor yet."""
     fresh = {name: s for name in subject.locations if (s := seen.get(name)) is not None
              and (name == speaking or _recent(s, at, subject.stale_after()))}
     for state in (State.PAUSED, State.MAINTENANCE):
@@ -84,7 +85,11 @@ def verdict(subject: Subject, seen: dict[str, Seen], *, speaking: str, at: dt.da
     if any(s.state in _COUNTED for s in fresh.values()):
         return Verdict(State.UP, "")
     errors = [s.reason for s in fresh.values() if s.state == State.ERROR]
-    return Verdict(State.ERROR, errors[0]) if errors else None
+    if errors:
+        return Verdict(State.ERROR, errors[0])
+    if subject.state == State.PAUSED:  # resumed wherever it is counted from, and not judged yet
+        return Verdict(State.UNKNOWN, "resumed")
+    return None
 
 
 def failing(names: list[str], fresh: dict[str, Seen]) -> str:

@@ -200,3 +200,41 @@ def test_the_verdict_believes_paused_and_maintenance_from_any_location_and_ignor
     found = verdict(subject, {"milan": Seen("error", "MYSQL_PASSWORD is not set", None, at(0))}, speaking="milan",
                     at=at(0))
     assert (found.state, found.reason) == ("error", "MYSQL_PASSWORD is not set")
+
+
+def moved(monitor: Monitor, location: str, old: str, new: str, seconds: float, reason: str = "") -> None:
+    """LOCATION's engine moves its state of MONITOR from OLD to NEW at T0 + SECONDS without checking it (paused
+    or resumed at a reload)."""
+    batch = store.Batch(location=location, several=frozenset({monitor.pk}))
+    batch.transitions.append(store.Transition(monitor.pk, at(seconds), old, new, reason))
+    store.write(batch)
+
+
+def test_a_monitor_resumed_is_unknown_once_no_location_holds_it_paused_and_up_after_its_first_check():
+    monitor = triple(2)
+    locations = ("milan", "frankfurt", "madrid")
+    for location in locations:
+        seen(monitor, location, "up")
+    for location in locations:
+        moved(monitor, location, "up", "paused", 10, "paused")
+    assert state(monitor)[0] == "paused"
+
+    moved(monitor, "milan", "paused", "unknown", 20, "resumed")
+    assert state(monitor)[0] == "paused", "frankfurt and madrid have not loaded it unpaused yet"
+    moved(monitor, "frankfurt", "paused", "unknown", 21, "resumed")
+    moved(monitor, "madrid", "paused", "unknown", 22, "resumed")
+    assert state(monitor)[0] == "unknown"
+    seen(monitor, "milan", "up", 40)
+    assert state(monitor)[0] == "up"
+    assert changes(monitor) == [("unknown", "up", ""), ("up", "paused", "paused"), ("paused", "unknown", "resumed"),
+                                ("unknown", "up", "")]
+
+
+def test_a_monitor_paused_long_ago_is_unknown_as_soon_as_one_location_resumes_it():
+    monitor = triple(2)
+    for location in ("milan", "frankfurt", "madrid"):
+        seen(monitor, location, "up")
+        moved(monitor, location, "up", "paused", 10, "paused")
+
+    moved(monitor, "milan", "paused", "unknown", 7 * 24 * 3600, "resumed")  # the others' rows are long stale
+    assert state(monitor)[0] == "unknown"
