@@ -43,7 +43,7 @@ from custode.checks.result import Result, Status
 from custode.engine import store
 from custode.engine.store import Batch
 from custode.engine.leases import SLOTS, Whole
-from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge
+from custode.engine.runtime import MonitorRuntime, SharedParts, Verdict, judge, unconfirmed
 from custode.engine.upstream import Upstream
 from custode.engine.stats import Stats
 from custode.lib import durations
@@ -376,7 +376,7 @@ class Engine:
         verdict = judge(rt, result)
         going_down = verdict.state == State.DOWN and rt.state != State.DOWN
         if (verdict.retry or going_down) and rt.impact == Impact.OUTAGE and self.upstream.holds(rt):
-            verdict = Verdict(rt.state, True)  # what it depends on is being checked: its verdict comes first
+            verdict = Verdict(unconfirmed(rt), True)  # what it depends on is being checked: its verdict comes first
         self.upstream.judged(rt, final=not verdict.retry)
         rt.failures = rt.failures + 1 if verdict.retry else 0
         at, status = utcnow(), result.status.value

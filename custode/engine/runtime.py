@@ -116,5 +116,11 @@ def judge(rt: MonitorRuntime, result: Result) -> Verdict:
     if rt.state == State.DOWN:
         return Verdict(State.DOWN, False)
     if rt.failures < rt.retries:
-        return Verdict(rt.state, True)
+        return Verdict(unconfirmed(rt), True)
     return Verdict(State.DOWN, False)
+
+
+def unconfirmed(rt: MonitorRuntime) -> str:
+    """The state RT shows while a failure is confirmed: the one it had, unless that one said nothing of the
+    target (a maintenance window that has ended): then nothing is known until the failure is."""
+    return State.UNKNOWN if rt.state == State.MAINTENANCE else rt.state

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from custode.engine.tests.harness import running_engine, wait_for
 from custode.monitors.models import Monitor
@@ -77,3 +80,17 @@ def test_a_resumed_monitor_is_unknown_not_paused_while_its_first_failures_are_re
     assert 1 <= broken.served <= 3  # failures its retries have not confirmed yet (the fourth would be DOWN)
     assert list(StateChange.objects.filter(monitor=monitor).values_list("from_state", "to_state")) == [
         ("paused", "unknown")]
+
+
+def test_a_monitor_whose_maintenance_ended_is_unknown_not_in_maintenance_while_its_failures_are_retried(target):
+    broken = target([503])
+    server = factories.asset("srv-maint", kind="server")
+    factories.maintenance(server, start=timezone.now() - dt.timedelta(hours=1), duration=3540)  # ended a minute ago
+    monitor = factories.monitor(asset=server, type="http", interval=60, retries=3, spec={"url": broken.url},
+                                state="maintenance")
+    with running_engine():
+        wait_for(lambda: CheckResult.objects.filter(monitor=monitor, status="down").exists())
+        wait_for(lambda: state(monitor) == "unknown", timeout=5)
+    assert 1 <= broken.served <= 3  # its retries have not confirmed the failure yet
+    assert list(StateChange.objects.filter(monitor=monitor).values_list("from_state", "to_state")) == [
+        ("maintenance", "unknown")]
