@@ -4,7 +4,8 @@ Each location's engine judges such a monitor as it judges any other (retries and
 location's state (``LocationState``), not the monitor's. In the transaction that stores a batch (``store.write``),
 the batch's location is brought up to date and the monitor's own state is the verdict over its locations
 (``verdict``): DOWN when at least ``quorum`` of them see it down, DEGRADED when at least ``quorum`` see it down or
-degraded, UP otherwise. A location whose last check is older than three intervals and a timeout (its engine dead,
+degraded, UP when fewer do and one sees it up or degraded, UNKNOWN when none does and too few see it down (the
+others silent or unable to check: nothing is confirmed either way). A location whose last check is older than three intervals and a timeout (its engine dead,
 a probe silent) is not counted, so silence never makes a DOWN. The monitor moves, with its state-change row for
 the incidents, only when the verdict changes, and its DOWN reason names the locations that see it failing.
 
@@ -82,8 +83,10 @@ def verdict(subject: Subject, seen: dict[str, Seen], *, speaking: str, at: dt.da
     unwell = [name for name, s in fresh.items() if s.state in _FAILING]
     if len(unwell) >= subject.quorum:
         return Verdict(State.DEGRADED, failing(unwell, fresh), tuple(unwell))
-    if any(s.state in _COUNTED for s in fresh.values()):
+    if any(s.state in (State.UP, State.DEGRADED) for s in fresh.values()):
         return Verdict(State.UP, "")
+    if down:  # too few see it failing, and none sees it up (the others silent or unable to check): unconfirmed
+        return Verdict(State.UNKNOWN, failing(down, fresh), tuple(down))
     errors = [s.reason for s in fresh.values() if s.state == State.ERROR]
     if errors:
         return Verdict(State.ERROR, errors[0])
@@ -138,13 +141,21 @@ def judge(cursor, batch, text: Callable[[dt.datetime], str]) -> Judged | None:
         rows.append(_row(monitor_id, here, mine, text))
         found = verdict(subject, seen[monitor_id], speaking=here, at=at)
         state = found.state if found else subject.state
-        judged.counted[monitor_id] = state if state in _COUNTED else "error" if state == State.ERROR else ""
+        judged.counted[monitor_id] = _counted(state, found)
         judged.reasons[monitor_id] = found.reason if found and found.state in _FAILING else mine.reason
         if found and found.state != subject.state:
             since = _failing_since(found, seen[monitor_id], here, failing_since)
             judged.moves.append((monitor_id, at, subject.state, found.state, found.reason, since))
     _store(cursor, rows)
     return judged
+
+
+def _counted(state: str, found: Verdict | None) -> str:
+    """The status a batch's observations of a monitor count as in its rollups: its verdict's; neither up nor down
+    ("error") when the verdict is an error or leaves it unconfirmed; their own when there is no verdict yet."""
+    if state in _COUNTED:
+        return state
+    return "error" if state == State.ERROR or found is not None and found.state == State.UNKNOWN else ""
 
 
 def _lock(ids: list[int]) -> dict[int, Subject]:

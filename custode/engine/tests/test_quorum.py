@@ -98,6 +98,7 @@ def test_a_silent_location_is_not_counted():
     seen(monitor, "milan", "up")
     seen(monitor, "frankfurt", "down", 0, reason="connection refused")
     stale = 3 * INTERVAL + 10 + 1  # three intervals and the timeout
+    seen(monitor, "milan", "up", stale - 1, old="up")
     seen(monitor, "madrid", "down", stale, reason="connection refused")
 
     assert state(monitor)[0] == "up"
@@ -160,6 +161,12 @@ def test_two_locations_storing_the_same_monitors_at_once_wait_in_line_and_move_e
     from django.db import connections
 
     monitors = [triple(2).pk for _ in range(40)]  # down only when both say so
+    for name in ("milan", "madrid"):  # both have seen them up: every verdict below is taken with both counted
+        seed = store.Batch(location=name, several=frozenset(monitors))
+        for i in monitors:
+            seed.observations.append(store.Observation(i, at(-1), "up", 5.0, ""))
+            seed.transitions.append(store.Transition(i, at(-1), "unknown", "up", ""))
+        store.write(seed)
     failures: list[BaseException] = []
 
     def location(name: str, order: list[int]) -> None:
@@ -169,7 +176,7 @@ def test_two_locations_storing_the_same_monitors_at_once_wait_in_line_and_move_e
                 for i in order:
                     batch.observations.append(store.Observation(i, at(n), "down", 5.0, "connection refused"))
                     if n == 0:
-                        batch.transitions.append(store.Transition(i, at(n), "unknown", "down", "connection refused"))
+                        batch.transitions.append(store.Transition(i, at(n), "up", "down", "connection refused"))
                 store.write(batch)
         except BaseException as e:  # noqa: BLE001 -- shown by the test
             failures.append(e)
@@ -186,7 +193,7 @@ def test_two_locations_storing_the_same_monitors_at_once_wait_in_line_and_move_e
     assert not failures, failures
     assert set(Monitor.objects.filter(pk__in=monitors).values_list("state", flat=True)) == {"down"}
     assert StateChange.objects.filter(monitor__in=monitors, to_state="down").count() == len(monitors)
-    assert sum(Rollup.objects.filter(monitor__in=monitors).values_list("count", flat=True)) == 2 * 15 * 40
+    assert sum(Rollup.objects.filter(monitor__in=monitors).values_list("count", flat=True)) == 2 * 16 * 40
 
 
 def test_the_verdict_believes_paused_and_maintenance_from_any_location_and_ignores_locations_not_named():
@@ -238,3 +245,20 @@ def test_a_monitor_paused_long_ago_is_unknown_as_soon_as_one_location_resumes_it
 
     moved(monitor, "milan", "paused", "unknown", 7 * 24 * 3600, "resumed")  # the others' rows are long stale
     assert state(monitor)[0] == "unknown"
+
+
+def test_too_few_locations_speaking_for_the_quorum_and_none_seeing_it_up_leave_it_unknown_counting_no_uptime():
+    """Milan and Frankfurt fell silent; Madrid alone sees it down: not DOWN (a quorum of 2 is not there to agree)
+    and not UP (no location sees it up). Madrid's checks count in no uptime while nothing is confirmed."""
+    monitor = triple(2)
+    for location in ("milan", "frankfurt", "madrid"):
+        seen(monitor, location, "up")
+    stale = 3 * INTERVAL + 10 + 1
+    seen(monitor, "madrid", "down", stale, old="up", reason="connection refused")
+
+    assert state(monitor) == ("unknown", "connection refused")
+    assert changes(monitor)[-1] == ("up", "unknown", "down from madrid: connection refused")
+    rollup = Rollup.objects.get(monitor=monitor)
+    assert (rollup.count, rollup.up_count) == (3, 3), "the three ups of the start; madrid's down counts neither way"
+    seen(monitor, "milan", "up", stale + 5)  # milan speaks again
+    assert state(monitor)[0] == "up"
