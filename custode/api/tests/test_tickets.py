@@ -4,6 +4,7 @@ hours bank; bad input is a 422 naming the field and writes nothing."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -66,7 +67,9 @@ def test_time_logged_is_drawn_from_the_hours_bank(write_client, acme):
     ticket = write_client.post("/tickets", json={"customer": "acme", "subject": "S", "body": "x"}).json()
     assert write_client.post(f"/tickets/{ticket['id']}/time", json={"minutes": 45, "note": "reboot"}).status_code == 201
     assert write_client.get(f"/tickets/{ticket['id']}").json()["minutes"] == 45
-    month = timezone.now().astimezone(dt.timezone(dt.timedelta(hours=1))).strftime("%Y-%m")
+    # the provider's month: a fixed +01:00 is an hour off Rome's in summer, so on 22:00-23:00 UTC of a summer
+    # month's last day it named the month before the one the time was logged in
+    month = timezone.now().astimezone(ZoneInfo("Europe/Rome")).strftime("%Y-%m")
     hours = write_client.get("/customers/acme/hours", params={"month": month}).json()
     assert hours == {"month": month, "included_minutes": 600, "used_minutes": 45, "balance_minutes": 555}
     assert write_client.get("/customers/acme/hours", params={"month": "2020-01"}).json()["used_minutes"] == 0

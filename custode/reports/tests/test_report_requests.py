@@ -36,7 +36,8 @@ def this_month() -> str:
 
 
 def next_year() -> str:
-    return f"{timezone.now().year + 1}-01"
+    # the provider's year: from 23:00 UTC on 31 December, January of the UTC year after is Rome's current month
+    return f"{timezone.now().astimezone(TZ).year + 1}-01"
 
 
 def get(path: str, token: str) -> object:

@@ -110,8 +110,10 @@ def test_there_is_no_public_page_before_the_provider_names_one(client, world):
 
 def test_each_component_has_a_90_day_bar_with_a_tooltip_per_day(client, world):
     tz = selectors.wording.zone("Europe/Rome")
-    # two days back: the world's open incidents began minutes ago, which soon after midnight is yesterday
-    earlier = NOW.astimezone(tz).date() - dt.timedelta(days=2)
+    # two days back: the world's open incidents began minutes ago, which soon after midnight is yesterday. Counted
+    # from the clock now, as the page does, not from NOW, read when the module was imported: a run that crosses
+    # Rome's midnight in between would put the bar a day off
+    earlier = dt.datetime.now(dt.UTC).astimezone(tz).date() - dt.timedelta(days=2)
     start = dt.datetime.combine(earlier, dt.time(), tzinfo=tz)
     rollups(world.monitors.server, start=start, hours=24, up_ratio=0.5)
     rollups(world.monitors.router, start=start, hours=24)

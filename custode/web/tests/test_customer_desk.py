@@ -5,6 +5,7 @@ their recent incidents; nothing of another customer."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -38,7 +39,11 @@ def test_the_hours_bank_shows_this_month_and_the_last_with_an_overdraw_in_red(st
     now = timezone.now()
     ticket = services.ticket_open(customer="studio-bianchi", subject="Printer", body="x", now=now)
     services.ticket_log_time(ticket=ticket, minutes=150, now=now)
-    last_month = now.replace(day=1) - dt.timedelta(days=3)
+    # three days before the 1st of the provider's month: from UTC's, in the last hour(s) of a month's last day
+    # (the 1st in Rome) this would be two of Rome's months back
+    rome = ZoneInfo("Europe/Rome")
+    first = dt.datetime.combine(now.astimezone(rome).date().replace(day=1), dt.time(12), rome)
+    last_month = first - dt.timedelta(days=3)
     services.ticket_log_time(ticket=ticket, minutes=45, now=last_month)
     html = page(staff_client)
     section = html[html.index('id="hours"'):html.index('id="tickets"')]
