@@ -37,6 +37,11 @@ class Provider(models.Model):
     def get(cls) -> Provider:
         return cls.objects.get_or_create(pk=1)[0]
 
+    @classmethod
+    def read(cls) -> Provider:
+        """The provider, or an unsaved one with the defaults while none is stored: a page view writes nothing."""
+        return cls.objects.filter(pk=1).first() or cls()
+
 
 class StaffProfile(models.Model):
     """What Custode knows of a technician beyond their login: how to reach them and sign for them."""

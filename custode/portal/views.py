@@ -186,7 +186,7 @@ def _ticket_errors(form: dict, own_assets: set[str]) -> dict[str, str]:
 
 @portal_page
 def assets(request: HttpRequest, contact: Contact) -> HttpResponse:
-    today = timezone.now().date()
+    today = timezone.now().astimezone(wording.zone(Provider.read().timezone)).date()  # as expiry alerts count
     return page(request, "assets", contact=contact, assets=selectors.assets_of(contact.customer), today=today,
                 soon=today + dt.timedelta(days=60))
 

@@ -5,9 +5,12 @@ Every argument has a sensible default so a test names only what matters to it.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from custode.assets.models import Asset
 from custode.directory.models import Contact, Customer, Plan, Provider, StaffProfile
@@ -99,3 +102,11 @@ def state_change(monitor: Monitor, state: str, *, at, failing_since=None) -> Sta
     monitor.state = state
     return StateChange.objects.create(monitor=monitor, at=at, from_state=old, to_state=state,
                                       failing_since=failing_since)
+
+
+def provider_a_day_off_utc(**fields) -> tuple[Provider, dt.date]:
+    """The provider in a time zone whose date is not UTC's right now (a day ahead from 10:00 UTC, a day behind
+    before), and that date: what turns on the provider's date shows it, whatever the hour the test runs."""
+    now = timezone.now()
+    zone = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"  # UTC+14, UTC-11
+    return provider(timezone=zone, **fields), now.astimezone(ZoneInfo(zone)).date()

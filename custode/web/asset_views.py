@@ -22,10 +22,9 @@ def asset_page(request, key: str):
     except NotFound:
         raise Http404(f"asset {key!r} does not exist") from None
     agent = selectors.agent_of(asset)
-    now = timezone.now()
+    now, tz = timezone.now(), zone(Provider.read().timezone)
     context = {
-        "asset": asset, "agent": agent, "now": now, "today": now.date(),
-        "tz": zone((Provider.objects.filter(pk=1).first() or Provider()).timezone),  # a page view writes nothing
+        "asset": asset, "agent": agent, "now": now, "today": now.astimezone(tz).date(), "tz": tz,
         "reading": selectors.agent_reading(agent, now=now) if agent and agent.report else None,
         "server": absolute("/", request).rstrip("/"),  # what the enrol hint's ``--server`` names
     }

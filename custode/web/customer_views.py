@@ -33,7 +33,7 @@ def customer_list(request):
 @staff_required
 def customer_page(request, key: str):
     customer = _customer(key)
-    tz = zone((Provider.objects.filter(pk=1).first() or Provider()).timezone)  # a page view writes nothing
+    tz = zone(Provider.read().timezone)
     month = hours.month_of(timezone.now(), tz)
     context = {
         "customer": customer, "rotated": "rotated" in request.GET, "tz": tz,

@@ -27,5 +27,5 @@ def customer_patches_page(request, key: str):
     patches = customer_patches(customer, now=now)
     context = {"customer": customer, "patches": patches, "now": now, "history_days": HISTORY.days,
                "grace": durations.format(patches["older_than"].total_seconds()),
-               "tz": zone((Provider.objects.filter(pk=1).first() or Provider()).timezone)}  # a page view writes nothing
+               "tz": zone(Provider.read().timezone)}
     return render(request, "web/customer_patches.html", context)

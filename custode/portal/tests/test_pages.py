@@ -3,6 +3,8 @@ warranties, their hours bank and their status page; each in their language with 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from custode.testing import factories
@@ -100,3 +102,16 @@ def test_the_status_page_links_their_private_page(as_lucia, world):
     text = as_lucia.get("/portal/status/").content.decode()
     assert f"/status/c/{world.mirador.status_token}/?lang=es" in text
     assert world.rossi.status_token not in text
+
+
+def test_the_assets_page_marks_a_warranty_expired_from_the_day_after_its_date_in_the_providers_time_zone(
+        as_lucia, world):
+    _, today = factories.provider_a_day_off_utc(contact_url="https://retesicura.example/contatti")
+    factories.asset("mirador-router", customer=world.mirador, kind="network", name="Router recepción",
+                    warranty_until=today - dt.timedelta(days=1))
+    factories.asset("mirador-switch", customer=world.mirador, kind="network", name="Switch cocina",
+                    warranty_until=today)
+    text = as_lucia.get("/portal/assets/").content.decode()
+    router, switch = text[text.index("Router recepción"):], text[text.index("Switch cocina"):]
+    assert router[:router.index("</tr>")].count("caducada") == 1
+    assert "caducada" not in switch[:switch.index("</tr>")] and "caduca pronto" in switch[:switch.index("</tr>")]

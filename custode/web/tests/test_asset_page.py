@@ -181,3 +181,11 @@ def test_a_monitor_checked_from_several_locations_shows_a_row_for_each(staff_cli
     assert "no recent check: not counted" in rows[0]  # an hour without a check, every 60 s
     assert "no reply to ping from nas" in rows[1] and "Down" in rows[1]
     assert "not yet checked" in rows[2]
+
+
+def test_a_warranty_is_marked_expired_from_the_day_after_its_date_in_the_providers_time_zone(staff_client):
+    _, today = factories.provider_a_day_off_utc()
+    lapsed = factories.asset("lapsed-nas", kind="nas", warranty_until=today - dt.timedelta(days=1))
+    current = factories.asset("current-nas", kind="nas", warranty_until=today)
+    assert 'class="badge state-down">expired' in page(staff_client, lapsed.key)
+    assert "expired" not in page(staff_client, current.key)
