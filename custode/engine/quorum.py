@@ -5,8 +5,8 @@ location's state (``LocationState``), not the monitor's. In the transaction that
 the batch's location is brought up to date and the monitor's own state is the verdict over its locations
 (``verdict``): DOWN when at least ``quorum`` of them see it down, DEGRADED when at least ``quorum`` see it down or
 degraded, UP when fewer do and one sees it up or degraded, UNKNOWN when none does and too few see it down (the
-others silent or unable to check: nothing is confirmed either way). A location whose last check is older than three intervals and a timeout (its engine dead,
-a probe silent) is not counted, so silence never makes a DOWN. The monitor moves, with its state-change row for
+others silent or unable to check: nothing is confirmed either way). A location whose last check is older than three
+intervals and a timeout (its engine dead, a probe silent) is not counted, so silence never makes a DOWN. The monitor moves, with its state-change row for
 the incidents, only when the verdict changes, and its DOWN reason names the locations that see it failing.
 
 On PostgreSQL the engines of two locations may store the same monitor at once: each batch first locks its
