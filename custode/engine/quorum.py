@@ -6,8 +6,9 @@ the batch's location is brought up to date and the monitor's own state is the ve
 (``verdict``): DOWN when at least ``quorum`` of them see it down, DEGRADED when at least ``quorum`` see it down or
 degraded, UP when fewer do and one sees it up or degraded, UNKNOWN when none does and too few see it down (the
 others silent or unable to check: nothing is confirmed either way). A location whose last check is older than three
-intervals and a timeout (its engine dead, a probe silent) is not counted, so silence never makes a DOWN. The monitor moves, with its state-change row for
-the incidents, only when the verdict changes, and its DOWN reason names the locations that see it failing.
+intervals and a timeout (its engine dead, a probe silent) is not counted, so silence never makes a DOWN. The
+monitor moves, with its state-change row for the incidents, only when the verdict changes, and its DOWN reason
+names the locations that see it failing.
 
 On PostgreSQL the engines of two locations may store the same monitor at once: each batch first locks its
 monitors with several locations, in id order, so they wait in line and never deadlock; everything else the batch
