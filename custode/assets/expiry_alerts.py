@@ -1,10 +1,10 @@
 """Staff alerts for warranties and licences (``custode.assets.expiries``), run by the ``custode notifier`` process
 (its ``expiries`` step) at most every ``LOOK_EVERY`` seconds.
 
-Each look reads what has reached a stage not told yet, on the provider's day, and writes one message per member
-of staff and channel listing all of it, with the records that it was told, in one transaction: told once however
-often the step runs and across restarts. The message's outbox key is made of what it tells, so a second notifier
-racing the first writes the same keys and the outbox keeps one of each. Customers are never told.
+Each look from ``TELL_FROM`` of the provider's day reads what has reached a stage not told yet, and writes one
+message per member of staff and channel listing all of it, with the records that it was told, in one transaction:
+told once however often the step runs and across restarts. The message's outbox key is made of what it tells, so
+a second notifier racing the first writes the same keys and the outbox keeps one of each. Customers are never told.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from custode.notify.recipients import Recipient, staff_recipients
 from custode.notify.services import outbox_enqueue
 
 LOOK_EVERY = 3600.0  # seconds: stages are days apart, an hour late is on time
+TELL_FROM = dt.time(8)  # the provider's time: a stage reached at midnight is told in the morning, not at night
 _looked = [float("-inf")]
 
 
@@ -41,7 +42,10 @@ def expiry_alerts_write(*, now: dt.datetime | None = None) -> int:
     """Tell staff of every warranty and licence that reached a stage not told yet; how many messages were new."""
     now = now or timezone.now()
     provider = Provider.get()
-    today = now.astimezone(wording.zone(provider.timezone)).date()
+    local = now.astimezone(wording.zone(provider.timezone))
+    if local.time() < TELL_FROM:
+        return 0
+    today = local.date()
     due = [item for item in expiry_items(today=today, to_alert=True) if item.due]
     if not due:
         return 0

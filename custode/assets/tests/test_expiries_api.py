@@ -33,6 +33,11 @@ def world(db):
     return today
 
 
+def alerts_at_noon(today: dt.date) -> None:
+    """The notifier's expiries step, at noon of TODAY (it tells from 08:00 of the provider's day)."""
+    expiry_alerts.expiry_alerts_write(now=dt.datetime.combine(today, dt.time(12), dt.timezone.utc))
+
+
 def api(method: str, path: str, body: str | None = None, *, write: bool = True, **token):
     _, secret = token_create(username="tech", can_write=write, **token)
     call = getattr(Client(), method)
@@ -41,7 +46,7 @@ def api(method: str, path: str, body: str | None = None, *, write: bool = True, 
 
 
 def test_a_read_only_token_reads_an_assets_warranty_and_licences_with_their_alerts(world):
-    expiry_alerts.expiry_alerts_write()
+    alerts_at_noon(world)
     response = api("get", "/bianchi-nas/expiries", write=False)
     assert response.status_code == 200, response.content
     listed = [(e["kind"], e["name"], e["days_left"], e["expired"], e["last_alert"], e["seats"]) for e in response.json()]
@@ -55,7 +60,7 @@ def test_acknowledging_a_warranty_stops_its_alerts_until_the_date_changes(world)
         world + dt.timedelta(days=20))
     again = api("post", "/bianchi-nas/warranty/acknowledge")
     assert again.json()["acknowledged_at"] == response.json()["acknowledged_at"]  # the first one stays
-    expiry_alerts.expiry_alerts_write()
+    alerts_at_noon(world)
     assert "warranty" not in Message.objects.get(recipient="tech@example.com").body
     listed = {e["kind"]: e for e in api("get", "/bianchi-nas/expiries", write=False).json()}
     assert listed["warranty"]["acknowledged_by"] == "tech" and listed["warranty"]["last_alert"] is None
@@ -65,7 +70,7 @@ def test_acknowledging_a_licence_by_its_name(world):
     response = api("post", "/bianchi-nas/licences/acknowledge", '{"licence": "Veeam Backup"}')
     assert response.status_code == 200, response.content
     assert (response.json()["kind"], response.json()["name"]) == ("licence", "Veeam Backup")
-    expiry_alerts.expiry_alerts_write()
+    alerts_at_noon(world)
     assert "Veeam" not in Message.objects.get(recipient="tech@example.com").body
 
 

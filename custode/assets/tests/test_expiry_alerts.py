@@ -68,6 +68,13 @@ def test_a_warranty_is_told_at_90_30_and_7_days_and_once_expired_each_once(world
     assert list(ExpiryAlert.objects.order_by("-stage").values_list("stage", flat=True)) == [90, 30, 7, 0]
 
 
+def test_a_stage_reached_at_midnight_is_told_in_the_morning_not_in_the_night(world):
+    ninety_days_before = days(10)
+    assert run(ninety_days_before, 0) == 0 and run(ninety_days_before, 7) == 0 and not told()
+    assert run(ninety_days_before, 8) > 0
+    assert [m.subject for m in told()] == ["Warranties and licences to renew: 1"]
+
+
 def test_each_member_of_staff_is_told_in_their_language_and_no_customer_is(world):
     assert run(days(10)) == 2
     bob, ada = told("bob")[0], told("ada")[0]

@@ -49,7 +49,7 @@ def test_acknowledging_moves_the_item_aside_and_stops_its_alerts(staff_client, t
     assert "bianchi-nas: licence Veeam Backup acknowledged" in page
     assert page.count(">Acknowledge</button>") == 1 and "by tech," in page
     assert ExpiryAcknowledgement.objects.get().by == "tech"
-    expiry_alerts.expiry_alerts_write()
+    expiry_alerts.expiry_alerts_write(now=dt.datetime.combine(items, dt.time(12), dt.timezone.utc))  # from 08:00
     body = Message.objects.get(recipient="tech@example.com").body
     assert "garanzia" in body and "Veeam" not in body  # the provider's language: tech chose none
 
